@@ -1,0 +1,45 @@
+# Two commands a reader needs, each doing its own set-up:
+#   make book   build the HTML book into _build/html (zero Sphinx warnings)
+#   make test   run the unit tests and execute every notebook under pytest
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Torch, numpy and friends use at most two threads: the course's reference machine.
+export OMP_NUM_THREADS ?= 2
+export MKL_NUM_THREADS ?= 2
+export MPLBACKEND ?= Agg
+
+.PHONY: book test setup student clean bench
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+# jupyter-cache keys on cell source only. Key it on src/ too: when the package
+# changes, the cached notebook outputs are dropped and the notebooks run again.
+book: $(STAMP)
+	@mkdir -p _build
+	@new=$$(find src -name '*.py' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16); \
+	old=$$(cat _build/.src-hash 2>/dev/null); \
+	if [ "$$new" != "$$old" ]; then echo "src/ changed: clearing the notebook cache"; rm -rf _build/.jupyter_cache; fi; \
+	echo $$new > _build/.src-hash
+	DEEPWHY_PROGRESS=0 $(VENV)/bin/jupyter-book build . -W -n --keep-going
+	@echo "HTML book: _build/html/index.html"
+
+test: $(STAMP)
+	DEEPWHY_PROGRESS=0 $(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m deepwhy.bench
+
+student: $(STAMP)
+	$(PY) -m deepwhy.classroom student book/ --out student/
+
+clean:
+	rm -rf _build student

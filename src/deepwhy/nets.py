@@ -1,0 +1,202 @@
+"""Model builders: a single MLP, and an ensemble of independent MLPs trained as one batched model.
+
+Both draw their initial weights the same way (:func:`init_layers`), so member ``i`` of
+``EnsembleMLP(sizes, members, seed=s)`` starts exactly equal to ``mlp(sizes, seed=s + i)``.
+Weights are stored as ``(fan_in, fan_out)`` matrices, "input times weight", as the
+backprop chapter draws them.
+
+Used in: almost every chapter; the ensemble is what lets a figure show 100 seeds at once.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ._validate import one_of, positive_float, positive_int, sizes as _check_sizes
+
+ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "relu": torch.relu,
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+    "identity": lambda x: x,
+    "gelu": F.gelu,
+    "softplus": F.softplus,
+}
+
+INITS = ("uniform", "normal")
+
+
+def register_activation(name: str, fn: Callable[[torch.Tensor], torch.Tensor]) -> None:
+    """Add an element-wise activation under ``name`` so that builders accept it.
+
+    Used in: simplicity bias (the s2ReLU of multiscale networks).
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"name must be a non-empty string, got {name!r}")
+    if not callable(fn):
+        raise ValueError(f"fn must be callable (tensor -> tensor), got {fn!r}")
+    ACTIVATIONS[name] = fn
+
+
+class Activation(nn.Module):
+    """An element-wise activation looked up by name in :data:`ACTIVATIONS`."""
+
+    def __init__(self, name: str):
+        super().__init__()
+        one_of("activation", name, ACTIVATIONS)
+        self.name = name
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return ACTIVATIONS[self.name](x)
+
+    def extra_repr(self) -> str:
+        return self.name
+
+
+def n_parameters(sizes: Sequence[int], bias: bool = True) -> int:
+    """Return the number of weights (and biases) of an MLP with layer widths ``sizes``.
+
+    Used in: why depth, to compare deep and shallow nets of equal size.
+    """
+    sizes = _check_sizes("sizes", sizes)
+    return sum(a * b + (b if bias else 0) for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def init_layers(sizes: Sequence[int], init_scale: float = 1.0, bias: bool = True, seed: int = 0,
+                init: str = "uniform", dtype: torch.dtype = torch.float32):
+    """Return initial ``[(W, b), ...]`` for an MLP: W is (fan_in, fan_out), b is (fan_out,) or None.
+
+    The default ("uniform") is PyTorch's ``nn.Linear`` default, U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+    for weights and biases; "normal" draws N(0, 1/fan_in). ``init_scale`` multiplies both.
+    Draws happen in float64, layer by layer, W before b, from a generator seeded with ``seed``,
+    and are then cast to ``dtype``, so float32 and float64 nets start from the same numbers.
+    """
+    sizes = _check_sizes("sizes", sizes)
+    positive_float("init_scale", init_scale, allow_zero=True)
+    one_of("init", init, INITS)
+    positive_int("seed", seed, minimum=0)
+    gen = torch.Generator().manual_seed(int(seed))
+    layers = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        bound = 1.0 / math.sqrt(fan_in)
+
+        def draw(*shape):
+            if init == "uniform":
+                z = torch.rand(*shape, generator=gen, dtype=torch.float64) * 2 - 1
+            else:
+                z = torch.randn(*shape, generator=gen, dtype=torch.float64)
+            return (z * bound * init_scale).to(dtype)
+
+        W = draw(fan_in, fan_out)
+        b = draw(fan_out) if bias else None
+        layers.append((W, b))
+    return layers
+
+
+def mlp(sizes: Sequence[int], activation: str = "relu", init_scale: float = 1.0, bias: bool = True,
+        seed: int = 0, init: str = "uniform", dtype: torch.dtype = torch.float32) -> nn.Sequential:
+    """Return an MLP as ``nn.Sequential``: Linear, activation, ..., Linear (no output activation).
+
+    Args:
+        sizes: layer widths, input first, e.g. ``[2, 8, 1]``.
+        activation: a name in :data:`ACTIVATIONS`, used on every hidden layer.
+        init_scale: multiplies the default initialization (see :func:`init_layers`).
+        bias: whether the linear layers have biases.
+        seed: seeds this network's own generator; global random state is untouched.
+        init: ``"uniform"`` (PyTorch default) or ``"normal"``.
+        dtype: torch.float32 or torch.float64.
+
+    Used in: the introduction and every chapter that trains one network.
+    """
+    one_of("activation", activation, ACTIVATIONS)
+    layers = init_layers(sizes, init_scale, bias, seed, init, dtype)
+    modules: list[nn.Module] = []
+    for k, (W, b) in enumerate(layers):
+        lin = nn.utils.skip_init(nn.Linear, W.shape[0], W.shape[1], bias=bias, dtype=dtype)
+        with torch.no_grad():
+            lin.weight.copy_(W.T)
+            if bias:
+                lin.bias.copy_(b)
+        modules.append(lin)
+        if k < len(layers) - 1:
+            modules.append(Activation(activation))
+    return nn.Sequential(*modules)
+
+
+class EnsembleMLP(nn.Module):
+    """``members`` independent MLPs held as stacked weights and run as one batched program.
+
+    Layer ``l`` keeps ``weights[l]`` of shape ``(members, fan_in, fan_out)`` and ``biases[l]``
+    of shape ``(members, 1, fan_out)``. Member ``i`` starts equal to
+    ``mlp(sizes, activation, init_scale, bias, seed=seed + i, init=init)``.
+
+    ``forward(X)`` takes ``X`` of shape ``(n, d)``, shared by every member, or
+    ``(members, n, d)``, one input per member, and returns ``(members, n, sizes[-1])``.
+
+    Used in: every figure that shows a spread over seeds (see "Many seeds at once").
+    """
+
+    def __init__(self, sizes: Sequence[int], members: int, activation: str = "relu",
+                 init_scale: float = 1.0, bias: bool = True, seed: int = 0, init: str = "uniform",
+                 dtype: torch.dtype = torch.float32):
+        super().__init__()
+        self.sizes = _check_sizes("sizes", sizes)
+        self.members = positive_int("members", members)
+        self.activation = one_of("activation", activation, ACTIVATIONS)
+        self.bias = bool(bias)
+        self.seed = positive_int("seed", seed, minimum=0)
+        per_member = [init_layers(self.sizes, init_scale, bias, self.seed + i, init, dtype)
+                      for i in range(self.members)]
+        self.weights = nn.ParameterList()
+        self.biases = nn.ParameterList()
+        for l in range(len(self.sizes) - 1):
+            self.weights.append(nn.Parameter(torch.stack([m[l][0] for m in per_member])))
+            if self.bias:
+                self.biases.append(nn.Parameter(torch.stack([m[l][1] for m in per_member]).unsqueeze(1)))
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        if not isinstance(X, torch.Tensor) or X.dim() not in (2, 3):
+            got = tuple(X.shape) if isinstance(X, torch.Tensor) else type(X).__name__
+            raise ValueError(f"X must be a tensor of shape (n, {self.sizes[0]}) or "
+                             f"({self.members}, n, {self.sizes[0]}), got {got}")
+        if X.shape[-1] != self.sizes[0]:
+            raise ValueError(f"X's last dimension must be sizes[0] = {self.sizes[0]}, got shape {tuple(X.shape)}")
+        if X.dim() == 3 and X.shape[0] != self.members:
+            raise ValueError(f"a 3-D X must have members = {self.members} as its first dimension, "
+                             f"got shape {tuple(X.shape)}")
+        act = ACTIVATIONS[self.activation]
+        h = X
+        last = len(self.weights) - 1
+        for l, W in enumerate(self.weights):
+            if h.dim() == 2:  # shared input: (n, d) @ (members, d, out) -> (members, n, out)
+                h = torch.matmul(h, W)
+                if self.bias:
+                    h = h + self.biases[l]
+            elif self.bias:
+                h = torch.baddbmm(self.biases[l], h, W)
+            else:
+                h = torch.bmm(h, W)
+            if l < last:
+                h = act(h)
+        return h
+
+    def member(self, i: int) -> nn.Sequential:
+        """Return member ``i`` as a standalone ``nn.Sequential`` holding copies of its weights."""
+        if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < self.members:
+            raise ValueError(f"i must be an integer in [0, {self.members}), got {i!r}")
+        dtype = self.weights[0].dtype
+        net = mlp(self.sizes, self.activation, bias=self.bias, dtype=dtype)
+        linears = [m for m in net if isinstance(m, nn.Linear)]
+        with torch.no_grad():
+            for l, lin in enumerate(linears):
+                lin.weight.copy_(self.weights[l][i].T)
+                if self.bias:
+                    lin.bias.copy_(self.biases[l][i, 0])
+        return net
+
+    def extra_repr(self) -> str:
+        return f"sizes={self.sizes}, members={self.members}, activation={self.activation!r}"
