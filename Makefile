@@ -9,7 +9,6 @@ STAMP := $(VENV)/.installed
 # Torch, numpy and friends use at most two threads: the course's reference machine.
 export OMP_NUM_THREADS ?= 2
 export MKL_NUM_THREADS ?= 2
-export MPLBACKEND ?= Agg
 
 .PHONY: book test setup student clean bench
 
@@ -29,11 +28,11 @@ book: $(STAMP)
 	old=$$(cat _build/.src-hash 2>/dev/null); \
 	if [ "$$new" != "$$old" ]; then echo "src/ changed: clearing the notebook cache"; rm -rf _build/.jupyter_cache; fi; \
 	echo $$new > _build/.src-hash
-	DEEPWHY_PROGRESS=0 $(VENV)/bin/jupyter-book build . -W -n --keep-going
+	DEEPWHY_PROGRESS=0 DEEPWHY_STATIC=1 $(VENV)/bin/jupyter-book build . -W -n --keep-going
 	@echo "HTML book: _build/html/index.html"
 
 test: $(STAMP)
-	DEEPWHY_PROGRESS=0 $(PY) -m pytest
+	DEEPWHY_PROGRESS=0 DEEPWHY_STATIC=1 $(PY) -m pytest
 
 bench: $(STAMP)
 	$(PY) -m deepwhy.bench
