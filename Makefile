@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 export OMP_NUM_THREADS ?= 2
 export MKL_NUM_THREADS ?= 2
 
-.PHONY: book test setup student clean bench
+.PHONY: book html test setup student clean bench
 
 setup: $(STAMP)
 
@@ -20,14 +20,19 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
+book: $(STAMP)
+	@$(MAKE) --no-print-directory html
+
+# The build itself, without the set-up (tests/test_book.py calls it).
 # jupyter-cache keys on cell source only. Key it on src/ too: when the package
 # changes, the cached notebook outputs are dropped and the notebooks run again.
-book: $(STAMP)
+html:
 	@mkdir -p _build
 	@new=$$(find src -name '*.py' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16); \
 	old=$$(cat _build/.src-hash 2>/dev/null); \
 	if [ "$$new" != "$$old" ]; then echo "src/ changed: clearing the notebook cache"; rm -rf _build/.jupyter_cache; fi; \
 	echo $$new > _build/.src-hash
+	$(PY) -m deepwhy.ledger page book/ --out book/claims.md
 	DEEPWHY_PROGRESS=0 DEEPWHY_STATIC=1 $(VENV)/bin/jupyter-book build . -W -n --keep-going
 	@echo "HTML book: _build/html/index.html"
 
@@ -37,8 +42,9 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m deepwhy.bench
 
+# Student copies of the notebooks, solutions replaced by stubs; --check fails if any leaked.
 student: $(STAMP)
-	$(PY) -m deepwhy.classroom student book/ --out student/
+	$(PY) -m deepwhy.classroom student book/ --out student/ --check
 
 clean:
 	rm -rf _build student

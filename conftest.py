@@ -3,12 +3,15 @@
 nbval runs each notebook cell as a test item. This hook adds up the setup, call and
 teardown time of every cell (kernel start included) per notebook, prints one line per
 notebook at the end, and fails the run when a notebook exceeds NOTEBOOK_BUDGET_S or the
-whole book exceeds BOOK_BUDGET_S.
+whole book exceeds BOOK_BUDGET_S. It also fails the run when a notebook's opening
+"runs in about N s" is missing or N is more than 1.5 times the measured time.
 """
 from __future__ import annotations
 
 import collections
+import json
 import os
+import re
 
 import pytest
 
@@ -24,10 +27,37 @@ def pytest_runtest_logreport(report):
         _seconds[path] += report.duration
 
 
-def _over_budget():
-    over = [(p, s) for p, s in _seconds.items() if s > NOTEBOOK_BUDGET_S]
+_STATED = re.compile(r"runs in about (\d+(?:\.\d+)?) s")
+
+
+def stated_seconds(path: str) -> float | None:
+    """Return the N of "runs in about N s" in a notebook's first markdown cells, or None."""
+    try:
+        cells = json.loads(open(path, encoding="utf-8").read())["cells"]
+    except (OSError, ValueError, KeyError):
+        return None
+    for cell in [c for c in cells if c["cell_type"] == "markdown"][:3]:
+        match = _STATED.search("".join(cell["source"]))
+        if match:
+            return float(match.group(1))
+    return None
+
+
+def _problems():
+    """Return the budget problems: notebooks over budget or whose stated time is off."""
+    out = []
+    for path, seconds in sorted(_seconds.items()):
+        if seconds > NOTEBOOK_BUDGET_S:
+            out.append(f"{path} took {seconds:.1f} s, over the {NOTEBOOK_BUDGET_S:.0f} s budget")
+        stated = stated_seconds(path)
+        if stated is None:
+            out.append(f"{path} does not say 'runs in about N s' in its first markdown cells")
+        elif stated > 1.5 * seconds:
+            out.append(f"{path} says it runs in about {stated:g} s, more than 1.5 x the {seconds:.1f} s measured")
     total = sum(_seconds.values())
-    return over, total
+    if total > BOOK_BUDGET_S:
+        out.append(f"all notebooks took {total:.1f} s, over the {BOOK_BUDGET_S:.0f} s budget")
+    return out
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -36,17 +66,17 @@ def pytest_terminal_summary(terminalreporter):
     tr = terminalreporter
     tr.section("notebook run times")
     width = max(len(p) for p in _seconds)
+    tr.write_line(f"{'notebook':<{width}}  seconds  stated")
     for path in sorted(_seconds):
-        flag = "  OVER BUDGET" if _seconds[path] > NOTEBOOK_BUDGET_S else ""
-        tr.write_line(f"{path:<{width}}  {_seconds[path]:6.1f}{flag}")
-    over, total = _over_budget()
-    tr.write_line(f"{'all notebooks':<{width}}  {total:6.1f}  (budget {NOTEBOOK_BUDGET_S:.0f} s each, "
+        stated = stated_seconds(path)
+        tr.write_line(f"{path:<{width}}  {_seconds[path]:7.1f}  {'-' if stated is None else f'{stated:g}':>6}")
+    total = sum(_seconds.values())
+    tr.write_line(f"{'all notebooks':<{width}}  {total:7.1f}  (budget {NOTEBOOK_BUDGET_S:.0f} s each, "
                   f"{BOOK_BUDGET_S:.0f} s in all)")
-    if over or total > BOOK_BUDGET_S:
-        tr.write_line("FAILED: the notebook time budget was exceeded", red=True, bold=True)
+    for problem in _problems():
+        tr.write_line(f"FAILED: {problem}", red=True, bold=True)
 
 
 def pytest_sessionfinish(session, exitstatus):
-    over, total = _over_budget()
-    if (over or total > BOOK_BUDGET_S) and exitstatus == 0:
+    if _problems() and exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -17,8 +17,12 @@ import torch
 class CheckFailed(AssertionError):
     """A student's answer did not pass a check; the message says why and what to try."""
 
-    def _render_traceback_(self):  # IPython shows just this instead of a traceback
-        return [f"CheckFailed: {self}"]
+    printed = False  # set by fail(), which has already printed the whole message
+
+    def _render_traceback_(self):
+        """IPython shows this instead of a traceback: one line if fail() printed the details."""
+        text = str(self)
+        return [f"CheckFailed: {text.splitlines()[0] if self.printed and text else text}"]
 
 
 def _short(x, limit: int = 120) -> str:
@@ -39,7 +43,9 @@ def fail(message: str, hint: str | None = None):
     __tracebackhide__ = True
     text = message + (f"\n  hint: {hint}" if hint else "")
     print("✗ " + text)
-    raise CheckFailed(text) from None
+    error = CheckFailed(text)
+    error.printed = True
+    raise error from None
 
 
 def passed(what: str) -> None:
@@ -57,7 +63,9 @@ def call_student(fn, *args, exercise: str = "this exercise", describe: str | Non
     try:
         return fn(*args)
     except NotImplementedError as e:
-        fail(f"{exercise}: not attempted yet ({e}).", "replace the `raise NotImplementedError` line with your code.")
+        # The student version's stub says "Exercise N.k (label): ..."; repeating it adds nothing.
+        detail = "" if not str(e) or str(e).startswith("Exercise") else f" ({e})"
+        fail(f"{exercise}: not attempted yet{detail}.", "replace the `raise NotImplementedError` line with your code.")
     except Exception as e:  # noqa: BLE001 - any error in student code becomes feedback
         where = describe or ", ".join(_short(a, 60) for a in args)
         fail(f"{exercise}: your function raised {type(e).__name__}: {e}\n  for input {where}")
@@ -115,3 +123,519 @@ def check_xor_by_hand(fn) -> None:
         compare(out, expected, inputs=_short(X), exercise=ex,
                 hint="XOR = OR and not AND: one hidden unit for OR, one for AND, output = OR - AND > 0.5.")
     passed("your two threshold units compute XOR on every input, in any order")
+
+
+# --- The rules of backpropagation ---
+# Chapter 2. References come from torch.autograd, not from deepwhy.backprop, so a check
+# never agrees with a student only because both copied the course's engine.
+
+def _ch2_rng():
+    return np.random.default_rng(2024)
+
+
+def _ch2_autograd(fn, *arrays, dout=None):
+    """Return fn(*tensors) and the gradients of sum(dout * out) with respect to every array."""
+    ts = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
+    out = fn(*ts)
+    out.backward(torch.ones_like(out) if dout is None else torch.tensor(dout, dtype=torch.float64))
+    return [t.grad.numpy() for t in ts]
+
+
+def check_tanh_backward(fn) -> None:
+    """Check backward rule B2 for tanh: ``fn(dA, Z)`` returns ``dZ = dA * tanh'(Z)``, same shape as Z.
+
+    Used in: the backprop chapter, Exercise 2.1.
+    """
+    __tracebackhide__ = True
+    ex = "Exercise 2.1 (tanh backward)"
+    rng = _ch2_rng()
+    hint = ("rule B2: multiply dA element-wise (not a matrix product) by the derivative at the "
+            "forward input Z, 1 - np.tanh(Z)**2. Note 1 - Z**2 would be the derivative written in terms "
+            "of the output tanh(Z), not of Z.")
+    for shape in [(3, 4), (1, 7), (6, 2)]:
+        dA, Z = rng.normal(size=shape), rng.normal(scale=2.0, size=shape)
+        (expected,) = _ch2_autograd(torch.tanh, Z, dout=dA)
+        got = call_student(fn, dA.copy(), Z.copy(), exercise=ex,
+                           describe=f"dA and Z of shape {shape}")
+        compare(got, expected, inputs=f"dA and Z of shape {shape}", exercise=ex, atol=1e-10, rtol=1e-8,
+                hint=hint, name="tanh_backward(dA, Z)")
+    passed("dZ = dA * (1 - tanh(Z)^2) on three shapes you had not seen")
+
+
+def check_linear_backward(fn) -> None:
+    """Check rules B1 and G for ``Z = A @ W + b``: ``fn(dZ, A, W)`` returns ``(dA, dW, db)``.
+
+    Used in: the backprop chapter, Exercise 2.2.
+    """
+    __tracebackhide__ = True
+    ex = "Exercise 2.2 (linear backward)"
+    rng = _ch2_rng()
+    names = ("dA", "dW", "db")
+    hints = {"dA": "rule B1: dA = dZ @ W.T, shape (n, fan_in).",
+             "dW": "rule G: dW = A.T @ dZ, shape (fan_in, fan_out), the shape of W.",
+             "db": "the bias sees an input that is always 1: db = dZ.sum(axis=0), shape (fan_out,)."}
+    for n, fan_in, fan_out in [(4, 3, 2), (1, 5, 3), (7, 2, 6)]:
+        A, W = rng.normal(size=(n, fan_in)), rng.normal(size=(fan_in, fan_out))
+        b, dZ = rng.normal(size=fan_out), rng.normal(size=(n, fan_out))
+        expected = _ch2_autograd(lambda a, w, c: a @ w + c, A, W, b, dout=dZ)
+        where = f"dZ {dZ.shape}, A {A.shape}, W {W.shape}"
+        got = call_student(fn, dZ.copy(), A.copy(), W.copy(), exercise=ex, describe=where)
+        if got is None:
+            fail(f"{ex}: linear_backward returned None.", "did you forget a `return dA, dW, db`?")
+        if not isinstance(got, (tuple, list)) or len(got) != 3:
+            fail(f"{ex}: for {where}, expected a tuple (dA, dW, db), got {_short(got, 80)}.",
+                 "return the three gradients as a tuple: return dA, dW, db")
+        for name, g, e in zip(names, got, expected):
+            compare(g, e, inputs=where, exercise=f"{ex}, {name}", atol=1e-10, rtol=1e-8, hint=hints[name],
+                    name=name)
+    passed("dA = dZ Wᵀ, dW = Aᵀ dZ, db = sums of dZ (3 unseen shapes)")
+
+
+def check_softmax_cross_entropy_backward(fn) -> None:
+    """Check ``fn(logits, labels)``: the gradient of the mean softmax cross-entropy w.r.t. the logits.
+
+    Used in: the backprop chapter, Exercise 2.3.
+    """
+    __tracebackhide__ = True
+    ex = "Exercise 2.3 (softmax cross-entropy backward)"
+    rng = _ch2_rng()
+    cases = [(5, 3, 1.0), (1, 4, 1.0), (8, 10, 3.0), (4, 3, 1000.0)]
+    for n, k, scale in cases:
+        logits, labels = rng.normal(scale=scale, size=(n, k)), rng.integers(0, k, size=n)
+        lab = torch.tensor(labels)
+        (expected,) = _ch2_autograd(lambda y: torch.nn.functional.cross_entropy(y, lab), logits)
+        where = f"logits of shape {(n, k)} (entries of size ~{scale:g}), labels {labels.tolist()}"
+        got = call_student(fn, logits.copy(), labels.copy(), exercise=ex, describe=where)
+        g = to_numpy(got, "softmax_cross_entropy_backward(logits, labels)")
+        if g.shape == expected.shape and not np.all(np.isfinite(g)):
+            fail(f"{ex}: for {where}, your result contains nan or inf.",
+                 "exp overflows for large logits: subtract each row's maximum before np.exp; "
+                 "softmax does not change when a row is shifted.")
+        compare(g, expected, inputs=where, exercise=ex, atol=1e-10, rtol=1e-8,
+                hint="dlogits = (softmax(logits) - onehot(labels)) / n: the loss is a mean over the n "
+                     "examples, so each row gets the factor 1/n.")
+    passed("(softmax - onehot) / n on four cases, including logits of size 1000")
+
+
+# --- Optimizers and regularization ---
+# Chapter 3. The references are torch.optim's own optimizers, run on the same loss in
+# float64, so a check never agrees with a student only because both copied deepwhy.optim.
+
+def _ch3_problem(rng, shape):
+    """Return a start point and a gradient function of a non-quadratic loss for parameters of ``shape``."""
+    size = int(np.prod(shape))
+    A = rng.normal(size=(size, size))
+    A = A @ A.T / size + 0.5 * np.eye(size)
+    b = rng.normal(size=size)
+
+    def loss(p):  # p: a torch tensor of ``shape``
+        v = p.reshape(-1)
+        return 0.5 * v @ torch.tensor(A) @ v + torch.tensor(b) @ v + 0.05 * (v**4).sum()
+
+    return rng.normal(size=shape), loss
+
+
+def _ch3_check_rule(fn, ex, make_torch, state_name, hyper, hint):
+    """Run the student's one-step rule next to torch.optim on unseen losses and compare every step."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(303)
+    for shape, params in hyper:
+        start, loss = _ch3_problem(rng, shape)
+        p_torch = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+        opt = make_torch([p_torch], **params)
+        p, state = start.copy(), np.zeros(shape)
+        args = ", ".join(f"{k}={v:g}" for k, v in params.items())
+        for step in range(1, 16):
+            t = torch.tensor(p, dtype=torch.float64, requires_grad=True)
+            (grad,) = torch.autograd.grad(loss(t), t)
+            grad = grad.numpy()
+            opt.zero_grad()
+            loss(p_torch).backward()
+            opt.step()
+            where = f"step {step} on parameters of shape {shape} with {args}"
+            got = call_student(fn, p.copy(), grad.copy(), state.copy(), *params.values(), exercise=ex,
+                               describe=where)
+            if got is None:
+                fail(f"{ex}: your function returned None at {where}.",
+                     f"return the pair (new_param, new_{state_name}).")
+            if not isinstance(got, (tuple, list)) or len(got) != 2:
+                fail(f"{ex}: at {where}, expected a pair (new_param, new_{state_name}), got {_short(got, 80)}.",
+                     f"return both: return new_param, new_{state_name}")
+            p = to_numpy(got[0], "new_param")
+            state = to_numpy(got[1], f"new_{state_name}")
+            if state.shape != shape:
+                fail(f"{ex}: at {where}, new_{state_name} has shape {state.shape}, expected {shape}.",
+                     f"{state_name} holds one number per parameter.")
+            expected = p_torch.detach().numpy()
+            if p.shape == expected.shape and not np.allclose(p, expected, atol=1e-9, rtol=1e-7):
+                fail(f"{ex}: at {where}, new_param differs from torch.optim's by up to "
+                     f"{np.abs(p - expected).max():.2g},\n  expected {_short(expected)},\n  got      {_short(p)}",
+                     hint)
+            compare(p, expected, inputs=where, exercise=ex, atol=1e-9, rtol=1e-7, hint=hint, name="new_param")
+
+
+def check_momentum_step(fn) -> None:
+    """Check ``fn(param, grad, velocity, lr, momentum) -> (param, velocity)`` against torch.optim.SGD(momentum).
+
+    Used in: optimizers and regularization, Exercise 3.1.
+    """
+    __tracebackhide__ = True
+    _ch3_check_rule(
+        fn, "Exercise 3.1 (momentum)", torch.optim.SGD, "velocity",
+        [((3,), dict(lr=0.05, momentum=0.9)), ((2, 4), dict(lr=0.1, momentum=0.5)),
+         ((1,), dict(lr=0.2, momentum=0.0))],
+        "velocity = momentum * velocity + grad, then param - lr * velocity. The velocity "
+        "starts at zero, so the first step is a plain gradient step.")
+    passed("15 heavy-ball steps match torch.optim.SGD(momentum=...) on three unseen losses")
+
+
+def check_nesterov_step(fn) -> None:
+    """Check ``fn(param, grad, velocity, lr, momentum) -> (param, velocity)`` against torch.optim.SGD(nesterov=True).
+
+    Used in: optimizers and regularization, Exercise 3.2.
+    """
+    __tracebackhide__ = True
+    _ch3_check_rule(
+        fn, "Exercise 3.2 (Nesterov)", lambda ps, **kw: torch.optim.SGD(ps, nesterov=True, **kw), "velocity",
+        [((3,), dict(lr=0.05, momentum=0.9)), ((2, 4), dict(lr=0.1, momentum=0.5)),
+         ((5,), dict(lr=0.02, momentum=0.99))],
+        "velocity = momentum * velocity + grad as before, but the step uses the look-ahead "
+        "direction grad + momentum * velocity (with the NEW velocity).")
+    passed("15 Nesterov steps match torch.optim.SGD(nesterov=True) on three unseen losses")
+
+
+def check_rmsprop_step(fn) -> None:
+    """Check ``fn(param, grad, square_avg, lr, alpha, eps) -> (param, square_avg)`` against torch.optim.RMSprop.
+
+    Used in: optimizers and regularization, Exercise 3.3.
+    """
+    __tracebackhide__ = True
+    _ch3_check_rule(
+        fn, "Exercise 3.3 (RMSprop)", torch.optim.RMSprop, "square_avg",
+        [((3,), dict(lr=0.01, alpha=0.99, eps=1e-8)), ((2, 4), dict(lr=0.05, alpha=0.9, eps=1e-6)),
+         ((2,), dict(lr=0.01, alpha=0.5, eps=0.3))],
+        "square_avg = alpha * square_avg + (1 - alpha) * grad**2, then "
+        "param - lr * grad / (np.sqrt(square_avg) + eps): eps goes outside the root.")
+    passed("15 RMSprop steps match torch.optim.RMSprop on three unseen losses, including a large eps")
+
+
+# --- History of deep learning ---
+# Chapter 1. The references are written out here, independent of deepwhy.classic.
+
+def _ch1_perceptron_cases():
+    """Yield (w, b, x, y, what): a correct example, both kinds of mistake, and the tie w.x + b = 0."""
+    rng = np.random.default_rng(1958)
+    w, x = rng.normal(size=3), rng.normal(size=3)
+    b = 1.0 - float(x @ w)  # w.x + b = 1 > 0: predicts 1
+    yield w, b, x, 1.0, "an example it already gets right"
+    yield w, b, x, 0.0, "a false positive (predicts 1, label 0)"
+    w5, x5 = rng.normal(size=5), rng.normal(size=5)
+    b5 = -2.0 - float(x5 @ w5)  # w.x + b = -2: predicts 0
+    yield w5, b5, x5, 1.0, "a false negative (predicts 0, label 1)"
+    yield np.zeros(2), 0.0, np.array([1.0, 1.0]), 1.0, "the tie w.x + b = 0 (predicts 0, label 1)"
+    yield np.array([0.5, -1.0]), 0.5, np.array([1.0, 1.0]), 0.0, "the tie w.x + b = 0 with label 0"
+
+
+def check_perceptron_step(fn) -> None:
+    """Check ``fn(w, b, x, y) -> (w, b)``: one step of the perceptron rule (predict 1 iff w.x + b > 0).
+
+    Used in: history, Exercise 1.1.
+    """
+    __tracebackhide__ = True
+    ex = "Exercise 1.1 (perceptron step)"
+    hint = ("predict y_hat = 1 if w @ x + b > 0 else 0 (a tie counts as 0); then "
+            "w + (y - y_hat) * x and b + (y - y_hat). A correct prediction changes nothing.")
+    for w, b, x, y, what in _ch1_perceptron_cases():
+        error = y - float(x @ w + b > 0)
+        expected_w, expected_b = w + error * x, b + error
+        where = f"{what}: w={_short(w)}, b={b:.3g}, x={_short(x)}, y={y:g}"
+        got = call_student(fn, w.copy(), float(b), x.copy(), y, exercise=ex, describe=where)
+        if got is None:
+            fail(f"{ex}: perceptron_step returned None.", "did you forget `return w, b`?")
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            fail(f"{ex}: for {where}, expected a tuple (w, b), got {_short(got, 80)}.",
+                 "return the new weights and the new bias: return w, b")
+        compare(got[0], expected_w, inputs=where, exercise=f"{ex}, new w", atol=1e-12, hint=hint, name="w")
+        compare(got[1], expected_b, inputs=where, exercise=f"{ex}, new b", atol=1e-12, hint=hint, name="b")
+    passed("the perceptron rule on five unseen cases: no change when right, both kinds of mistake, and ties")
+
+
+def check_gmdh_unit(fn) -> None:
+    """Check ``fn(a, b, y)``: the 6 least-squares coefficients of y ~ [1, a, b, a^2, b^2, ab].
+
+    Used in: history, Exercise 1.2.
+    """
+    __tracebackhide__ = True
+    ex = "Exercise 1.2 (GMDH unit)"
+    rng = np.random.default_rng(1965)
+    hint = ("build the design matrix A = np.stack([ones, a, b, a**2, b**2, a*b], axis=1) in this "
+            "order, then solve the least-squares problem: np.linalg.lstsq(A, y, rcond=None)[0].")
+    cases = [(40, 0.1), (200, 0.0), (17, 1.0)]
+    for n, noise in cases:
+        a, b = rng.uniform(-2, 2, size=n), rng.normal(size=n)
+        true = rng.normal(size=6)
+        A = np.stack([np.ones(n), a, b, a * a, b * b, a * b], axis=1)
+        y = A @ true + noise * rng.normal(size=n)
+        expected = np.linalg.lstsq(A, y, rcond=None)[0]
+        where = f"{n} points (noise {noise:g})"
+        got = call_student(fn, a.copy(), b.copy(), y.copy(), exercise=ex, describe=where)
+        compare(got, expected, inputs=where, exercise=ex, atol=1e-8, rtol=1e-6, hint=hint,
+                name="fit_gmdh_unit(a, b, y)")
+    passed("least-squares quadratic units on three unseen data sets, one of them noise-free")
+
+
+# --- Why randomness matters ---
+# Chapter 4. The references are written out here, independent of deepwhy.noise.
+
+def check_reparameterize(fn) -> None:
+    """Check ``fn(mu, log_var, eps)``: returns mu + exp(log_var / 2) * eps, differentiable in mu and log_var.
+
+    Used in: why randomness matters, Exercise 4.1.
+    """
+    __tracebackhide__ = True
+    ex = "Exercise 4.1 (reparameterization)"
+    rng = np.random.default_rng(404)
+    hint = ("log_var is the log of the variance, so the standard deviation is exp(log_var / 2); "
+            "return mu + std * eps with the eps you are given (do not draw new noise).")
+    for shape in [(3,), (2, 4), (5, 1, 3)]:
+        mu = torch.tensor(rng.normal(size=shape), requires_grad=True)
+        log_var = torch.tensor(rng.normal(scale=1.5, size=shape), requires_grad=True)
+        eps = torch.tensor(rng.normal(size=shape))
+        where = f"mu, log_var, eps of shape {shape}"
+        got = call_student(fn, mu, log_var, eps, exercise=ex, describe=where)
+        if got is None:
+            fail(f"{ex}: reparameterize returned None.", "did you forget a `return`?")
+        expected = mu.detach() + torch.exp(0.5 * log_var.detach()) * eps
+        compare(got, expected, inputs=where, exercise=ex, atol=1e-10, rtol=1e-8, hint=hint, name="z")
+        if not isinstance(got, torch.Tensor) or not got.requires_grad:
+            fail(f"{ex}: for {where}, the result is cut off from mu and log_var, so no gradient reaches them.",
+                 "stay in torch: no .detach(), .numpy(), .item() or torch.no_grad() on the way.")
+        upstream = torch.tensor(rng.normal(size=shape))
+        d_mu, d_log_var = torch.autograd.grad(got, (mu, log_var), upstream, allow_unused=True)
+        std = torch.exp(0.5 * log_var.detach())
+        for name, g, e in (("d z / d mu", d_mu, upstream), ("d z / d log_var", d_log_var, upstream * 0.5 * std * eps)):
+            if g is None:
+                fail(f"{ex}: for {where}, {name} is missing: the result does not depend on it.", hint)
+            compare(g, e, inputs=where, exercise=f"{ex}, gradient {name}", atol=1e-10, rtol=1e-8, hint=hint,
+                    name=name)
+    passed("z = mu + exp(log_var/2) * eps, with the right gradients, on three unseen shapes")
+
+
+def check_dropout_layer(fn) -> None:
+    """Check ``fn(h, p, training, generator)``: inverted dropout, identity in eval mode.
+
+    Used in: why randomness matters, Exercise 4.2.
+    """
+    __tracebackhide__ = True
+    ex = "Exercise 4.2 (dropout)"
+    rng = np.random.default_rng(4242)
+    small = torch.tensor(rng.uniform(1.0, 2.0, size=(4, 5)))
+    for p, training in [(0.5, False), (0.0, True)]:
+        h = small.clone()
+        where = f"h of shape {tuple(h.shape)}, p={p}, training={training}"
+        got = call_student(fn, h, p, training, torch.Generator().manual_seed(0), exercise=ex, describe=where)
+        why = ("in evaluation mode dropout does nothing: the 1/(1-p) scaling in training already keeps "
+               "the mean right" if not training else "with p = 0 nothing is dropped and nothing is scaled")
+        compare(got, small, inputs=where, exercise=ex, atol=0, rtol=0, hint=why)
+    for p, shape in [(0.3, (200, 100)), (0.75, (50, 8, 50))]:
+        h = torch.tensor(rng.uniform(1.0, 2.0, size=shape))
+        original = h.clone()
+        where = f"h of shape {shape} (entries in [1, 2]), p={p}, training=True"
+        got = call_student(fn, h, p, True, torch.Generator().manual_seed(7), exercise=ex, describe=where)
+        out = to_numpy(got, "dropout_layer(h, ...)")
+        if not torch.equal(h, original):
+            fail(f"{ex}: for {where}, your function changed h in place.",
+                 "build a new tensor (h * mask / (1 - p)) instead of writing into h.")
+        if out.shape != shape:
+            fail(f"{ex}: for {where}, expected shape {shape}, got shape {out.shape}.")
+        dropped = out == 0
+        scaled = original.numpy() / (1 - p)
+        if not np.allclose(out[~dropped], scaled[~dropped], rtol=1e-6, atol=1e-9):
+            kept_like_h = np.allclose(out[~dropped], original.numpy()[~dropped])
+            fail(f"{ex}: for {where}, the entries you keep should equal h / (1 - p).",
+                 "scale the survivors by 1 / (1 - p) so that the expected output equals h."
+                 if kept_like_h else "keep an entry as h / (1 - p), or set it to exactly 0.")
+        share = dropped.mean()
+        if abs(share - p) > 0.02:
+            fail(f"{ex}: for {where}, you zeroed {share:.3f} of the entries; expected about p = {p}.",
+                 "drop an entry when torch.rand(...) < p, so that each is dropped with probability p.")
+        again = to_numpy(call_student(fn, original.clone(), p, True, torch.Generator().manual_seed(7), exercise=ex,
+                                      describe=where))
+        if not np.array_equal(out, again):
+            fail(f"{ex}: for {where}, two calls with identically seeded generators gave different masks.",
+                 "draw the mask with torch.rand(h.shape, generator=generator), not from the global generator.")
+    passed("identity in eval mode; in training, a share p zeroed and survivors scaled by 1/(1-p)")
+
+
+def check_mutual_information_bits(fn) -> None:
+    """Check ``fn(counts)``: I(S; Ŝ) in bits from a 2-D table of (sent, decoded) counts.
+
+    Used in: why randomness matters, Exercise 4.3.
+    """
+    __tracebackhide__ = True
+    ex = "Exercise 4.3 (mutual information)"
+    rng = np.random.default_rng(43)
+    sparse = rng.integers(0, 9, size=(5, 3)).astype(float)
+    sparse[0, 1] = sparse[3, :] = 0
+    cases = [("a perfect 8-symbol channel", 12 * np.eye(8), 3.0),
+             ("a useless 3-symbol channel", np.full((3, 3), 5.0), 0.0),
+             ("a 5 x 3 table with empty cells", sparse, None),
+             ("a 4 x 4 table of probabilities", rng.dirichlet(np.ones(16)).reshape(4, 4), None)]
+    for what, counts, known in cases:
+        P = counts / counts.sum()
+        outer = P.sum(1, keepdims=True) * P.sum(0, keepdims=True)
+        mask = P > 0
+        expected = float(np.sum(P[mask] * np.log2(P[mask] / outer[mask]))) if known is None else known
+        got = to_numpy(call_student(fn, counts.copy(), exercise=ex, describe=what), "mutual_information_bits(counts)")
+        if got.size == 1 and not np.isfinite(got).all():
+            fail(f"{ex}: for {what}, you returned {float(got.reshape(-1)[0])}.",
+                 "empty cells give 0 * log(0) = nan: sum only over the cells with P > 0.")
+        compare(got.reshape(()) if got.size == 1 else got, np.float64(expected), inputs=what, exercise=ex,
+                atol=1e-9, rtol=1e-9,
+                hint="normalize the counts to probabilities P, then I = sum P * log2(P / (row sum * column sum)); "
+                     "use log base 2 for bits.")
+    passed("3 bits for a perfect 8-symbol channel, 0 for a useless one, and two unseen tables")
+
+
+# --- Simplicity bias ---
+# Chapter 7. The references are written out here, independent of deepwhy.spectral.
+
+def check_relative_error_at(fn) -> None:
+    """Check ``fn(pred, target, k)``: |F[pred](k) - F[target](k)| / |F[target](k)| for 1-D arrays.
+
+    Used in: simplicity bias, Exercise 7.1.
+    """
+    __tracebackhide__ = True
+    ex = "Exercise 7.1 (relative error at one frequency)"
+    rng = np.random.default_rng(707)
+    hint = ("take the discrete Fourier transform of both signals (np.fft.rfft or np.fft.fft), pick entry k "
+            "of each, and divide the modulus of their difference by the modulus of the target's entry.")
+    cases = []
+    x = np.linspace(-1, 1, 64, endpoint=False)
+    target = np.sin(2 * np.pi * 2 * x) + 0.5 * np.cos(2 * np.pi * 7 * x)
+    cases.append((target.copy(), target, 4, "a perfect fit"))
+    cases.append((np.zeros(64), target, 14, "a zero prediction"))
+    cases.append((np.sin(2 * np.pi * 2 * x), target, 14, "a fit that misses the high frequency"))
+    for n, k in [(101, 3), (50, 11)]:
+        t = rng.normal(size=n)
+        cases.append((t + 0.3 * rng.normal(size=n), t, k, f"random signals of length {n}"))
+    for pred, target, k, what in cases:
+        where = f"{what}, k = {k}"
+        got = call_student(fn, pred.copy(), target.copy(), k, exercise=ex, describe=where)
+        value = to_numpy(got, "relative_error_at(pred, target, k)")
+        if value.size != 1:
+            fail(f"{ex}: for {where}, expected a single number, got an array of shape {value.shape}.",
+                 "index the two transforms at k before taking the difference.")
+        ft, fp = np.fft.rfft(target)[k], np.fft.rfft(pred)[k]
+        expected = abs(fp - ft) / abs(ft)
+        compare(value.reshape(()), expected, inputs=where, exercise=ex, atol=1e-9, rtol=1e-7, hint=hint)
+    passed("0 for a perfect fit, 1 for a missing frequency, and the right value on unseen signals")
+
+
+def check_effective_number(fn) -> None:
+    """Check ``fn(angles_deg, amplitudes, bin_deg)``: exp(entropy) of the amplitude-weighted angle histogram.
+
+    Used in: simplicity bias, Exercise 7.2.
+    """
+    __tracebackhide__ = True
+    ex = "Exercise 7.2 (effective number of directions)"
+    rng = np.random.default_rng(7077)
+    hint = ("bin each angle with floor((angle + 180) / bin_deg), add up the amplitudes per bin, divide by "
+            "the total to get probabilities p (skip empty bins), and return exp(-sum(p * log(p))).")
+    cases = [
+        (np.full(20, 31.0) + rng.uniform(0, 0.5, 20), rng.uniform(0.5, 1, 20), 3.0, "20 neurons in one bin"),
+        (np.r_[np.full(5, -100.5), np.full(5, 60.5)], np.ones(10), 3.0, "two equal clusters"),
+        (np.r_[np.full(5, -100.5), np.full(5, 60.5)], np.r_[np.ones(5), 3 * np.ones(5)], 3.0,
+         "two clusters, one three times heavier"),
+        (rng.uniform(-179, 179, 50), rng.uniform(0, 1, 50), 5.0, "50 random angles, 5-degree bins"),
+        (rng.uniform(-179, 179, 30), rng.exponential(1, 30), 10.0, "30 random angles, 10-degree bins"),
+    ]
+    for angles, amp, bin_deg, what in cases:
+        where = f"{what} (bin_deg = {bin_deg})"
+        got = call_student(fn, angles.copy(), amp.copy(), bin_deg, exercise=ex, describe=where)
+        value = to_numpy(got, "effective_number(...)")
+        if value.size != 1:
+            fail(f"{ex}: for {where}, expected a single number, got an array of shape {value.shape}.",
+                 "sum over the bins: the result is one number.")
+        bins = int(round(360 / bin_deg))
+        idx = np.floor((angles + 180) / bin_deg).astype(int) % bins
+        mass = np.bincount(idx, weights=amp, minlength=bins)
+        p = mass[mass > 0] / mass.sum()
+        expected = np.exp(-(p * np.log(p)).sum())
+        compare(value.reshape(()), expected, inputs=where, exercise=ex, atol=1e-9, rtol=1e-7, hint=hint)
+    passed("1 for one direction, 2 for two equal ones, fewer when one dominates, and unseen random spreads")
+
+
+# --- Why depth ---
+# Chapter 5. References are written here from the definitions, not imported from
+# deepwhy.depth, so a check never agrees with a student only because both copied the module.
+
+def _ch5_rng():
+    return np.random.default_rng(505)
+
+
+def check_unit_shares(fn) -> None:
+    """Check ``fn(v, H)``: each hidden unit's share of the work, ``|v_j| * std(H[:, j])``, normalized to sum 1.
+
+    ``v`` is (hidden,) output weights, ``H`` is (n, hidden) hidden activations; the answer is
+    (hidden,), all zeros when no unit varies. Used in: why depth, exercise "unit shares".
+    """
+    __tracebackhide__ = True
+    ex = "Exercise 5.1 (unit shares)"
+    rng = _ch5_rng()
+    cases = []
+    for n, hidden in [(4, 4), (9, 3), (6, 7)]:
+        cases.append((rng.normal(size=hidden), rng.uniform(size=(n, hidden))))
+    v, H = rng.normal(size=5), rng.uniform(size=(8, 5))
+    H[:, 2] = 0.7                     # a constant unit: it does no work, whatever its weight
+    v[2] = 50.0
+    v[4] = -3.0                       # a negative weight works as hard as a positive one
+    cases.append((v, H))
+    cases.append((rng.normal(size=3), np.ones((5, 3))))   # nobody varies: all zeros
+    hint = ("work_j = abs(v[j]) * H[:, j].std(); divide by the total work, and return zeros when the "
+            "total is 0. A unit that is constant on the data only shifts the output.")
+    for v, H in cases:
+        work = np.abs(v) * H.std(axis=0)
+        expected = work / work.sum() if work.sum() > 0 else np.zeros_like(work)
+        where = f"v of shape {v.shape} and H of shape {H.shape}"
+        got = call_student(fn, v.copy(), H.copy(), exercise=ex, describe=where)
+        g = to_numpy(got, "unit_shares(v, H)")
+        if g.shape == expected.shape and not np.all(np.isfinite(g)):
+            fail(f"{ex}: for {where}, your result contains nan or inf.",
+                 "when no unit varies the total work is 0: return zeros instead of dividing by it.")
+        compare(g, expected, inputs=where, exercise=ex, atol=1e-9, rtol=1e-7, hint=hint,
+                name="unit_shares(v, H)")
+    passed("shares on 5 unseen cases, including a constant unit with a huge weight and an all-constant layer")
+
+
+def check_tree_compose(fn) -> None:
+    """Check ``fn(node, X)``: a balanced binary tree of the 2-input ``node`` over the columns of X.
+
+    ``X`` is (n, d) with d a power of 2; the answer is (n,), e.g. for d = 4
+    ``node(node(x1, x2), node(x3, x4))``. Used in: why depth, exercise "tree composition".
+    """
+    __tracebackhide__ = True
+    ex = "Exercise 5.2 (tree composition)"
+    rng = _ch5_rng()
+
+    def reference(node, X):
+        cols = [X[:, j] for j in range(X.shape[1])]
+        while len(cols) > 1:
+            cols = [node(cols[i], cols[i + 1]) for i in range(0, len(cols), 2)]
+        return cols[0]
+
+    nodes = [("node(a, b) = a - 2 b", lambda a, b: a - 2 * b),
+             ("node(a, b) = tanh(2 a b + a - b)", lambda a, b: np.tanh(2 * a * b + a - b)),
+             ("node(a, b) = max(a, b) + 0.1 a", lambda a, b: np.maximum(a, b) + 0.1 * a)]
+    hint = ("pair neighbouring columns, (x1, x2), (x3, x4), ..., apply node to each pair, and repeat on "
+            "the results until one column is left. Keep the order: node(left, right), not node(right, left).")
+    for (label, node), (n, d) in zip(nodes * 2, [(5, 2), (4, 4), (6, 8), (3, 16), (7, 8), (2, 4)]):
+        X = rng.uniform(-1, 1, size=(n, d))
+        where = f"{label} and X of shape {(n, d)}"
+        got = call_student(fn, node, X.copy(), exercise=ex, describe=where)
+        g = to_numpy(got, "tree_compose(node, X)")
+        if g.shape == (n, 1):
+            g = g[:, 0]
+        compare(g, reference(node, X), inputs=where, exercise=ex, atol=1e-9, rtol=1e-7, hint=hint,
+                name="tree_compose(node, X)")
+    passed("balanced trees of 3 unseen node functions, with 2 to 16 leaves")

@@ -66,3 +66,151 @@ def claim(key: str, chapter: str, text: str, value, verdict: str, experiment: st
     glue(key, shown, display=False)
     glue(f"{key}-verdict", verdict, display=False)
     return record
+
+
+# --------------------------------------------------------------------------------------
+# The ledger page: assembled from the claim(...) calls in the chapter notebooks
+# --------------------------------------------------------------------------------------
+
+_FIELDS = ("key", "chapter", "text", "value", "verdict", "experiment")
+_LITERAL_FIELDS = ("key", "chapter", "text", "experiment")
+VERDICT_BADGES = {"reproduced": "✅ reproduced", "nuanced": "⚠️ nuanced", "not reproduced": "❌ not reproduced"}
+
+
+def _code_cells(path):
+    import json
+
+    nb = json.loads(open(path, encoding="utf-8").read())
+    for index, cell in enumerate(nb.get("cells", [])):
+        if cell.get("cell_type") == "code":
+            source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            # IPython magics and shell escapes are not Python: blank them out before parsing
+            lines = [line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!"))
+                     else line for line in source.splitlines()]
+            yield index, "\n".join(lines)
+
+
+def find_claims(path) -> list[dict]:
+    """Return the claims recorded in one notebook: key, chapter, text and experiment of every ``claim(...)`` call.
+
+    Reads the notebook's source without running it. Raises ValueError when a call's key, chapter,
+    text or experiment is not a literal string, since the ledger page could not show it.
+    """
+    import ast
+
+    found = []
+    for index, source in _code_cells(path):
+        try:
+            tree = ast.parse(source)
+        except SyntaxError as e:
+            raise ValueError(f"{path}: code cell {index} is not valid Python ({e})") from None
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            owner = getattr(func.value, "id", None) if isinstance(func, ast.Attribute) else None
+            if name != "claim" or owner not in ("ledger", None):
+                continue
+            args = dict(zip(_FIELDS, node.args))
+            args.update({kw.arg: kw.value for kw in node.keywords if kw.arg in _FIELDS})
+            record = {}
+            for field in _LITERAL_FIELDS:
+                value = args.get(field)
+                if value is None and field == "experiment":
+                    record[field] = None
+                    continue
+                if not (isinstance(value, ast.Constant) and isinstance(value.value, (str, type(None)))):
+                    raise ValueError(f"{path}: code cell {index}, line {node.lineno}: ledger.claim's {field!r} "
+                                     f"must be a literal string so the ledger page can show it")
+                record[field] = value.value
+            found.append(record)
+    return found
+
+
+def toc_notebooks(toc_path, root_dir=".") -> list:
+    """Return the notebooks that a Jupyter Book ``_toc.yml`` lists, in the order it lists them."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(root_dir)
+    text = pathlib.Path(toc_path).read_text(encoding="utf-8")
+    entries = re.findall(r"^\s*-?\s*(?:file|root):\s*(\S+)\s*$", text, flags=re.M)
+    return [root / f"{e}.ipynb" for e in entries if (root / f"{e}.ipynb").exists()]
+
+
+def render_page(book_dir, notebooks=None) -> str:
+    """Return the Markdown of the "Claims ledger" page for ``notebooks`` (default: every one in ``book_dir``).
+
+    Every row pastes the measured value and the verdict from the executed notebook with
+    myst-nb's cross-document ``glue:text`` role, so the page holds no typed-in number.
+    """
+    import pathlib
+
+    book = pathlib.Path(book_dir)
+    paths = list(notebooks) if notebooks is not None else sorted(book.glob("*.ipynb"))
+    seen: dict[str, str] = {}
+    sections = []
+    for path in paths:
+        claims = find_claims(path)
+        if not claims:
+            continue
+        rel = pathlib.Path(path).name
+        rows = []
+        for c in claims:
+            if c["key"] in seen:
+                raise ValueError(f"claim key {c['key']!r} is used in both {seen[c['key']]} and {rel}")
+            seen[c["key"]] = rel
+            experiment = f"{{numref}}`{c['experiment']}`" if c["experiment"] else "—"
+            rows.append(f"* - {c['text']}\n"
+                        f"  - {experiment}\n"
+                        f"  - {{glue:text}}`{rel}::{c['key']}:s`\n"
+                        f"  - {{glue:text}}`{rel}::{c['key']}-verdict:s`")
+        chapter = claims[0]["chapter"]
+        sections.append(f"## {chapter}\n\nFrom {{doc}}`{pathlib.Path(rel).stem}`.\n\n"
+                        ":::{list-table}\n:header-rows: 1\n:widths: 52 14 20 14\n\n"
+                        "* - Claim\n  - Experiment\n  - Measured\n  - Verdict\n" + "\n".join(rows) + "\n:::\n")
+    intro = (
+        "# Claims ledger\n\n"
+        "Every claim from the source articles that a chapter tests, with the experiment that tests it, the "
+        "number it measured when this book was built, and a verdict:\n\n"
+        "- **reproduced**: the claim holds in the experiment as stated;\n"
+        "- **nuanced**: it holds only under conditions the article did not state, which the chapter names;\n"
+        "- **not reproduced**: the experiment contradicts it.\n\n"
+        "The numbers are pasted from the executed notebooks, never typed by hand, and each one is backed by "
+        "an assertion that fails the test suite if a change breaks it. This page is generated by "
+        "`python -m deepwhy.ledger page book/ --out book/claims.md`; do not edit it by hand.\n\n"
+    )
+    return intro + "\n".join(sections)
+
+
+def main(argv=None) -> int:
+    """Command line: ``python -m deepwhy.ledger page BOOK_DIR --out FILE [--check]``."""
+    import argparse
+    import pathlib
+
+    parser = argparse.ArgumentParser(prog="python -m deepwhy.ledger")
+    sub = parser.add_subparsers(dest="command", required=True)
+    page = sub.add_parser("page", help="write the Claims ledger page")
+    page.add_argument("book_dir")
+    page.add_argument("--out", required=True)
+    page.add_argument("--toc", default="_toc.yml", help="only notebooks this table of contents lists")
+    page.add_argument("--check", action="store_true", help="exit 1 if the page is out of date; write nothing")
+    args = parser.parse_args(argv)
+    toc = pathlib.Path(args.toc)
+    text = render_page(args.book_dir, toc_notebooks(toc, toc.parent) if toc.exists() else None)
+    out = pathlib.Path(args.out)
+    if args.check:
+        current = out.read_text(encoding="utf-8") if out.exists() else ""
+        if current != text:
+            print(f"{out} is out of date: run python -m deepwhy.ledger page {args.book_dir} --out {out}")
+            return 1
+        print(f"{out} is up to date")
+        return 0
+    out.write_text(text, encoding="utf-8")
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

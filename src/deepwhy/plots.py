@@ -107,3 +107,185 @@ def figure(ncols: int = 1, nrows: int = 1, width: float = 3.2, height: float = 3
     """Return ``(fig, axes)`` sized ``width x height`` inches per panel, in the course style."""
     use_style()
     return plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), constrained_layout=True, **kwargs)
+
+
+# --- Optimizers and regularization ---
+
+def surface_contours(ax, surface, levels: int = 15, resolution: int = 200, extent=None, color="0.7"):
+    """Draw the contour lines of a 2-D loss surface (log-spaced above its minimum) and mark the minimum.
+
+    Args:
+        ax: a matplotlib Axes.
+        surface: a :class:`deepwhy.optim.Surface` (anything with ``value``, ``extent``, ``minimum``).
+        levels: number of contour levels, spaced evenly in log(f - f_min).
+        extent: ``(xmin, xmax, ymin, ymax)``; default the surface's own.
+
+    Used in: optimizers and regularization (the skier figures and the explorer).
+    """
+    if not hasattr(surface, "value") or not hasattr(surface, "extent"):
+        raise ValueError(f"surface must have value() and extent, got {type(surface).__name__}")
+    x0, x1, y0, y1 = surface.extent if extent is None else extent
+    gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+    f = surface.value(np.stack([gx, gy], axis=-1))
+    gap = f - f.min()
+    positive = gap[gap > 0]
+    lo, hi = np.log10(positive.min() + 1e-12), np.log10(positive.max())
+    lv = 10 ** np.linspace(lo + 0.35 * (hi - lo), hi, levels)
+    ax.contour(gx, gy, gap, levels=lv, colors=color, linewidths=0.7)
+    ax.plot(*np.asarray(surface.minimum)[:2], marker="*", color="k", markersize=10, linestyle="none", zorder=4)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    ax.grid(False)
+    return ax
+
+
+def optimizer_path(ax, path, label: str | None = None, color=None, markevery: int | None = None, **kwargs):
+    """Draw one optimizer's path (an array (steps+1, 2)) as a line with a dot at its end.
+
+    Returns the line. Used in: optimizers and regularization.
+    """
+    path = np.asarray(path, dtype=float)
+    if path.ndim != 2 or path.shape[1] != 2:
+        raise ValueError(f"path must have shape (steps+1, 2), got {path.shape}")
+    (line,) = ax.plot(path[:, 0], path[:, 1], label=label, color=color, linewidth=1.4,
+                      marker="." if markevery else None, markevery=markevery, markersize=3, **kwargs)
+    ax.plot(*path[-1], marker="o", color=line.get_color(), markersize=5, zorder=5)
+    return line
+
+
+# --- History ---
+
+def timeline(ax, milestones, themes: Sequence[str] = ("competition", "architecture", "training", "setback"),
+             start: int = 1955, end: int = 2015):
+    """Draw milestones as labelled dots in one lane per theme, and periods (``end`` set) as shaded bands.
+
+    Args:
+        ax: a matplotlib Axes.
+        milestones: objects with ``year``, ``label``, ``theme`` and ``end`` (None for a single
+            event), e.g. :data:`deepwhy.history.MILESTONES`.
+        themes: the lanes, bottom to top; an event whose theme is not listed is an error.
+        start, end: the range of years shown.
+
+    Used in: history (the timeline figure).
+    """
+    lanes = {t: k for k, t in enumerate(themes)}
+    ax.set_xlim(start, end)
+    ax.set_ylim(-0.7, len(themes) - 0.3)
+    for m in milestones:
+        if m.theme not in lanes:
+            raise ValueError(f"milestone theme must be one of {list(themes)}, got {m.theme!r} ({m.label})")
+        if m.end is not None:
+            ax.axvspan(m.year, m.end, color="0.55", alpha=0.18, linewidth=0, zorder=0)
+            ax.text((m.year + m.end) / 2, len(themes) - 0.45, m.label, ha="center", va="top",
+                    fontsize=8, color="0.3", style="italic")
+    events = sorted((m for m in milestones if m.end is None), key=lambda m: m.year)
+    placed: dict = {}
+    for m in events:
+        lane = lanes[m.theme]
+        color = COLORS[lane % len(COLORS)]
+        ax.plot(m.year, lane, "o", color=color, markersize=6, zorder=3)
+        flip = placed.get(lane, 0) % 2  # alternate labels above and below the lane
+        placed[lane] = placed.get(lane, 0) + 1
+        dy = -0.22 if flip else 0.16
+        ax.text(m.year, lane + dy, f"{m.label}\n{m.year}" if flip else f"{m.year}\n{m.label}",
+                ha="center", va="top" if flip else "bottom", fontsize=7.5, color=color, zorder=4,
+                linespacing=0.95)
+    ax.set_yticks(range(len(themes)))
+    ax.set_yticklabels(themes)
+    ax.grid(axis="y", alpha=0.0)
+    ax.grid(axis="x", alpha=0.3)
+    ax.spines["left"].set_visible(False)
+    ax.tick_params(axis="y", length=0)
+    return ax
+
+
+# --- Why randomness matters ---
+
+def go_board(ax, heat=None, size: int = 19, cmap: str = "Reds", vmax: float | None = None,
+             star_points=((3, 3), (3, 15), (15, 3), (15, 15), (9, 9))):
+    """Draw a Go board's grid lines and star points, optionally under a ``size x size`` heat map.
+
+    Args:
+        ax: a matplotlib Axes.
+        heat: ``(size, size)`` values (e.g. move probabilities), row 0 at the top, or None.
+        size: the board's width in lines.
+        cmap, vmax: the heat map's colours and upper limit.
+        star_points: (row, column) points drawn as small black dots.
+
+    Returns the image (or None). Used in: why randomness matters (the first move).
+    """
+    size = int(size)
+    image = None
+    if heat is not None:
+        heat = np.asarray(heat, dtype=float)
+        if heat.shape != (size, size):
+            raise ValueError(f"heat must have shape ({size}, {size}), got {heat.shape}")
+        image = ax.imshow(heat, cmap=cmap, vmin=0, vmax=vmax, extent=(-0.5, size - 0.5, size - 0.5, -0.5))
+    else:
+        ax.set_facecolor("#e8c887")
+    for k in range(size):
+        ax.plot([0, size - 1], [k, k], color="0.35", linewidth=0.5, zorder=1)
+        ax.plot([k, k], [0, size - 1], color="0.35", linewidth=0.5, zorder=1)
+    rows, cols = zip(*star_points) if star_points else ((), ())
+    ax.scatter(cols, rows, s=9, color="k", zorder=2)
+    ax.set_xlim(-0.7, size - 0.3)
+    ax.set_ylim(size - 0.3, -0.7)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    return image
+
+
+# --- Simplicity bias ---
+
+def orientations(ax, W, amplitude=None, label: str | None = None, color=None, normalize: bool = True,
+                 **kwargs):
+    """Scatter each neuron's orientation (the angle of its row (w, b), in degrees) against its amplitude.
+
+    Args:
+        ax: a matplotlib Axes.
+        W: ``(neurons, 2)``, one row (input weight, bias) per neuron.
+        amplitude: ``(neurons,)``, e.g. |a| ||(w, b)||; default the row norms.
+        normalize: divide the amplitudes by their largest, so that before and after training
+            share one axis however much the weights grew.
+
+    Returns the PathCollection. Used in: simplicity bias (condensation).
+    """
+    W = np.asarray(W.detach().cpu() if isinstance(W, torch.Tensor) else W, dtype=float)
+    if W.ndim != 2 or W.shape[1] != 2:
+        raise ValueError(f"W must have shape (neurons, 2), got {W.shape}")
+    amp = np.linalg.norm(W, axis=1) if amplitude is None else np.asarray(
+        amplitude.detach().cpu() if isinstance(amplitude, torch.Tensor) else amplitude, dtype=float)
+    if amp.shape != (W.shape[0],):
+        raise ValueError(f"amplitude must have shape ({W.shape[0]},), got {amp.shape}")
+    if normalize and amp.max() > 0:
+        amp = amp / amp.max()
+    angle = np.degrees(np.arctan2(W[:, 1], W[:, 0]))
+    points = ax.scatter(angle, amp, s=kwargs.pop("s", 12), label=label, color=color, **kwargs)
+    ax.set_xlim(-180, 180)
+    ax.set_xticks([-180, -90, 0, 90, 180])
+    ax.set_xlabel("orientation of (w, b) [degrees]")
+    ax.set_ylabel("amplitude / max" if normalize else "amplitude")
+    return points
+
+
+def frequency_heatmap(ax, steps, freqs, values, vmin: float = 0.0, vmax: float = 1.0, cmap: str = "magma_r",
+                      label: str = "relative error"):
+    """Draw ``values`` (records, freqs) as an image: training step across, frequency upwards.
+
+    Returns the image (for a colorbar). Used in: simplicity bias (relative error by frequency).
+    """
+    steps = np.asarray(steps, dtype=float)
+    freqs = np.asarray(freqs, dtype=float)
+    values = np.asarray(values, dtype=float)
+    if values.shape != (steps.size, freqs.size):
+        raise ValueError(f"values must have shape (len(steps), len(freqs)) = ({steps.size}, {freqs.size}), "
+                         f"got {values.shape}")
+    image = ax.pcolormesh(steps, freqs, values.T, vmin=vmin, vmax=vmax, cmap=cmap, shading="nearest")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("frequency")
+    ax.grid(False)
+    ax.figure.colorbar(image, ax=ax, label=label)
+    return image

@@ -1,0 +1,119 @@
+"""Benchmark: an ensemble trained as one batched model against a Python loop over separate MLPs.
+
+Run ``python -m deepwhy.bench`` (or ``make bench``). It times full-batch training both ways on
+two workloads and prints the speed-ups, and for the compute-bound workload the ensemble's
+achieved GFLOP/s as a share of this machine's fp32 matmul rate, measured in the same run.
+
+- small, overhead-bound: XOR, widths [2, 8, 1], 4 points, 100 members, 500 steps;
+- medium, compute-bound: widths [1, 64, 64, 1], 256 points, 32 members, 300 steps.
+
+This is a measurement, not a unit test: its numbers depend on the machine and its load.
+Used in: README ("Many seeds at once").
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+
+import torch
+
+from . import nets, train
+
+
+def matmul_gflops(n: int = 1024, repeats: int = 20, dtype: torch.dtype = torch.float32) -> float:
+    """Return the best fp32 GFLOP/s of an ``n x n`` matrix product on this machine (2 n^3 flops each)."""
+    a = torch.randn(n, n, dtype=dtype)
+    b = torch.randn(n, n, dtype=dtype)
+    a @ b  # warm-up
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t)
+    return 2 * n**3 / best / 1e9
+
+
+def training_flops(sizes, n: int, members: int, steps: int) -> float:
+    """Return the flops of ``steps`` full-batch training steps: forward plus backward, every layer.
+
+    Per layer of a member: forward 2·n·in·out; backward 2·n·in·out for the weight gradient and,
+    for every layer but the first, 2·n·in·out for the gradient of its input.
+    """
+    total = 0
+    for l, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        total += (2 if l == 0 else 3) * 2 * n * a * b
+    return float(total) * members * steps
+
+
+@dataclass
+class Timing:
+    """Seconds taken by the ensemble and by the loop on one workload."""
+
+    name: str
+    ensemble_s: float
+    loop_s: float
+
+    @property
+    def speedup(self) -> float:
+        return self.loop_s / self.ensemble_s
+
+
+def _train(model, X, y, steps, loss):
+    train.fit(model, X, y, loss=loss, optimizer="adam", lr=1e-3, steps=steps, record_every=steps,
+              progress=False)
+
+
+def time_workload(name: str, sizes, n: int, members: int, steps: int, activation: str = "tanh",
+                  loss: str = "mse", seed: int = 0, repeats: int = 3) -> Timing:
+    """Return the best-of-``repeats`` seconds to train ``members`` nets as one ensemble and one by one."""
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, sizes[0], generator=g)
+    y = torch.randn(n, sizes[-1], generator=g)
+    if loss == "bce":
+        y = (y > 0).float()
+    best_ens = best_loop = float("inf")
+    for _ in range(repeats):
+        ens = nets.EnsembleMLP(sizes, members, activation=activation, seed=seed)
+        t = time.perf_counter()
+        _train(ens, X, y, steps, loss)
+        best_ens = min(best_ens, time.perf_counter() - t)
+    # The loop is slow and steady: one repeat is enough to time it.
+    models = [nets.mlp(sizes, activation, seed=seed + i) for i in range(members)]
+    t = time.perf_counter()
+    for m in models:
+        _train(m, X, y, steps, loss)
+    best_loop = time.perf_counter() - t
+    return Timing(name, best_ens, best_loop)
+
+
+def main(argv=None) -> int:
+    """Run both workloads, print the figures, and return 0 if the targets are met, else 1."""
+    parser = argparse.ArgumentParser(prog="python -m deepwhy.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2, the course machine)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    rate = matmul_gflops()
+    print(f"fp32 matmul rate (1024x1024, {args.threads} threads): {rate:.1f} GFLOP/s")
+
+    small = time_workload("small  XOR [2, 8, 1], 4 points, 100 members, 500 steps", [2, 8, 1], 4, 100, 500,
+                          activation="sigmoid", loss="bce")
+    medium_sizes, n, members, steps = [1, 64, 64, 1], 256, 32, 300
+    medium = time_workload("medium [1, 64, 64, 1], 256 points, 32 members, 300 steps", medium_sizes, n,
+                           members, steps)
+    achieved = training_flops(medium_sizes, n, members, steps) / medium.ensemble_s / 1e9
+    ok = True
+    for timing, target in ((small, 15.0), (medium, 1.5)):
+        met = timing.speedup >= target
+        ok &= met
+        print(f"{timing.name}: ensemble {timing.ensemble_s:.3f} s, loop {timing.loop_s:.3f} s, "
+              f"speed-up {timing.speedup:.1f}x (target >= {target:g}x) {'ok' if met else 'MISSED'}")
+    share = achieved / rate
+    ok &= share >= 0.30
+    print(f"medium ensemble: {achieved:.1f} GFLOP/s = {100 * share:.0f} % of the matmul rate "
+          f"(target >= 30 %) {'ok' if share >= 0.30 else 'MISSED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

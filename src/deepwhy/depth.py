@@ -1,0 +1,461 @@
+"""Why depth: the tasks, models and measures of the why-depth chapter.
+
+YJango's article says a network wins because the world is built in two ways: new states are
+*parallel* combinations of factors (which pays for a distributed code) and *iterations* of
+old states (which pays for depth). This module holds what the chapter needs to test that:
+
+- encodings of a 4-state input (one number, or two binary features);
+- the share of the work each hidden unit does (:func:`unit_usage`) and an L2 penalty per member;
+- the factorized 8-state task of the parallel prior (:func:`factorized_states`);
+- a module shared along a chain or a binary tree (:class:`SharedModuleNet`) for the iterative prior;
+- compositional and additive targets on [-1, 1]^d and the sample-efficiency sweep;
+- the sawtooth of Telgarsky; the k^n grid memorization search.
+
+Used in: why depth.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Callable, Sequence
+
+import torch
+from torch import nn
+
+from . import nets, train
+from ._validate import one_of, positive_float, positive_int
+
+
+# --------------------------------------------------------------------------------------
+# Four states, two ways: one number or two binary features
+# --------------------------------------------------------------------------------------
+
+def four_state_inputs(encoding: str = "features", dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """Return the 4 states 00, 01, 10, 11 as network inputs: (4, 1) numbers 0..3, or (4, 2) bits.
+
+    Args:
+        encoding: ``"number"`` (state i is the single input i) or ``"features"`` (its two bits).
+
+    Used in: why depth (memorizing vs features).
+    """
+    one_of("encoding", encoding, ("number", "features"))
+    bits = torch.tensor([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=dtype)
+    if encoding == "features":
+        return bits
+    return (2 * bits[:, :1] + bits[:, 1:])
+
+
+def four_state_targets(dtype: torch.dtype = torch.float32) -> dict[str, torch.Tensor]:
+    """Return the targets of the 4 states as (4, 1) tensors: "x1", "x2", "OR" and "XOR".
+
+    Used in: why depth (memorizing vs features).
+    """
+    b = four_state_inputs("features", dtype)
+    x1, x2 = b[:, :1], b[:, 1:]
+    return {"x1": x1, "x2": x2, "OR": torch.maximum(x1, x2), "XOR": (x1 != x2).to(dtype)}
+
+
+# --------------------------------------------------------------------------------------
+# Who does the work: unit usage, and an L2 penalty kept per member
+# --------------------------------------------------------------------------------------
+
+def _check_one_hidden_layer(model) -> None:
+    if not isinstance(model, nets.EnsembleMLP) or len(model.sizes) != 3 or model.sizes[-1] != 1:
+        got = getattr(model, "sizes", type(model).__name__)
+        raise ValueError(f"model must be an EnsembleMLP with one hidden layer and one output, "
+                         f"sizes [d, hidden, 1]; got {got}")
+
+
+def hidden_activity(model: nets.EnsembleMLP, X: torch.Tensor) -> torch.Tensor:
+    """Return the hidden activations of a one-hidden-layer ensemble: shape (members, n, hidden).
+
+    Used in: why depth (the hidden representation of XOR, unit usage).
+    """
+    _check_one_hidden_layer(model)
+    with torch.no_grad():
+        z = torch.matmul(X, model.weights[0])
+        if model.bias:
+            z = z + model.biases[0]
+        return nets.ACTIVATIONS[model.activation](z)
+
+
+def unit_usage(model: nets.EnsembleMLP, X: torch.Tensor) -> torch.Tensor:
+    """Return each hidden unit's share of the work, shape (members, hidden); rows sum to 1.
+
+    Unit j's work is ``|v_j| * std_x h_j(x)``: the size of its output weight times how much
+    its activity varies over the inputs ``X``. A unit that is constant on the data only
+    shifts the bias, so it does no work however large its weight. Rows where no unit
+    varies are all zeros.
+
+    Used in: why depth (four hidden units, two idle), and its explorer.
+    """
+    h = hidden_activity(model, X)
+    with torch.no_grad():
+        work = model.weights[1][:, :, 0].abs() * h.std(dim=1)
+        total = work.sum(dim=1, keepdim=True)
+        return torch.where(total > 0, work / total.clamp_min(1e-30), torch.zeros_like(work))
+
+
+def l2_penalty(model: nets.EnsembleMLP, layers: str = "all") -> torch.Tensor:
+    """Return the sum of squared weights of each member, shape (members,), biases excluded.
+
+    Args:
+        layers: ``"all"`` (every weight matrix, as in the article's formula) or ``"output"``
+            (the last weight matrix only).
+
+    Used in: why depth (does L2 spread the work?).
+    """
+    if not isinstance(model, nets.EnsembleMLP):
+        raise ValueError(f"model must be an EnsembleMLP, got {type(model).__name__}")
+    one_of("layers", layers, ("all", "output"))
+    mats = list(model.weights) if layers == "all" else [model.weights[-1]]
+    return sum((W ** 2).sum(dim=(1, 2)) for W in mats)
+
+
+# --------------------------------------------------------------------------------------
+# The parallel prior: 8 states made of 3 binary factors
+# --------------------------------------------------------------------------------------
+
+def bit_states(factors: int = 3) -> torch.Tensor:
+    """Return all 2^factors binary states as a (2^factors, factors) long tensor, in counting order.
+
+    Used in: why depth (the parallel prior).
+    """
+    factors = positive_int("factors", factors)
+    return torch.tensor(list(itertools.product([0, 1], repeat=factors)), dtype=torch.long)
+
+
+def state_index(bits: torch.Tensor) -> torch.Tensor:
+    """Return the index of each binary state (bits read as a binary number): shape ``bits.shape[:-1]``.
+
+    Used in: why depth (the parallel prior).
+    """
+    if not isinstance(bits, torch.Tensor) or bits.dim() < 1:
+        raise ValueError(f"bits must be a tensor whose last dimension holds the factors, got {bits!r}")
+    powers = 2 ** torch.arange(bits.shape[-1] - 1, -1, -1)
+    return (bits.long() * powers).sum(-1)
+
+
+def factor_patterns(factors: int = 3, dim: int = 10, seed: int = 7) -> torch.Tensor:
+    """Return fixed random patterns, shape (factors, 2, dim): one pattern per value of each factor.
+
+    Used in: why depth (the parallel prior).
+    """
+    factors, dim = positive_int("factors", factors), positive_int("dim", dim)
+    gen = torch.Generator().manual_seed(positive_int("seed", seed, minimum=0))
+    return torch.randn(factors, 2, dim, generator=gen)
+
+
+def factorized_states(states: torch.Tensor, n: int, patterns: torch.Tensor, noise: float = 0.5,
+                      seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return ``(X, bits)``: n noisy observations of states drawn uniformly from ``states``.
+
+    Each observation concatenates, factor by factor, the pattern of that factor's value,
+    then adds N(0, noise^2): X is (n, factors * dim), bits is (n, factors) long.
+
+    Args:
+        states: (s, factors) binary states to draw from (e.g. rows of :func:`bit_states`).
+        n: number of observations.
+        patterns: (factors, 2, dim), from :func:`factor_patterns`.
+        noise: standard deviation of the added noise.
+        seed: seeds the draws.
+
+    Used in: why depth (the parallel prior).
+    """
+    if not isinstance(patterns, torch.Tensor) or patterns.dim() != 3 or patterns.shape[1] != 2:
+        raise ValueError(f"patterns must be a (factors, 2, dim) tensor, got {getattr(patterns, 'shape', patterns)}")
+    if not isinstance(states, torch.Tensor) or states.dim() != 2 or states.shape[1] != patterns.shape[0]:
+        raise ValueError(f"states must be an (s, {patterns.shape[0]}) tensor of bits, "
+                         f"got {getattr(states, 'shape', states)}")
+    n = positive_int("n", n)
+    noise = positive_float("noise", noise, allow_zero=True)
+    gen = torch.Generator().manual_seed(positive_int("seed", seed, minimum=0))
+    bits = states.long()[torch.randint(0, len(states), (n,), generator=gen)]
+    X = torch.cat([patterns[f, bits[:, f]] for f in range(patterns.shape[0])], dim=1)
+    X = X + noise * torch.randn(X.shape, generator=gen)
+    return X, bits
+
+
+# --------------------------------------------------------------------------------------
+# The iterative prior: one small module, reused along a chain or a tree
+# --------------------------------------------------------------------------------------
+
+class SharedModuleNet(nn.Module):
+    """An ensemble of networks that apply one shared 2-input module g again and again.
+
+    ``structure="chain"`` computes g(...g(g(x1, x2), x3)..., xd); ``structure="tree"``
+    computes a balanced binary tree, e.g. g(g(x1, x2), g(x3, x4)) (d a power of 2). g is an
+    ``EnsembleMLP([2, hidden, 1])``: each member has its own g, reused at every node.
+    ``forward(X)`` takes (n, d) or (members, n, d) and returns (members, n, 1).
+
+    Used in: why depth (3-bit parity from 6 examples, the 8-bit parity tree, and the
+    compositional tree target).
+    """
+
+    def __init__(self, members: int, hidden: int = 8, structure: str = "chain", activation: str = "tanh",
+                 seed: int = 0):
+        super().__init__()
+        self.structure = one_of("structure", structure, ("chain", "tree"))
+        self.g = nets.EnsembleMLP([2, positive_int("hidden", hidden), 1], members, activation=activation, seed=seed)
+        self.members = self.g.members
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        if not isinstance(X, torch.Tensor) or X.dim() not in (2, 3) or X.shape[-1] < 2:
+            raise ValueError(f"X must be an (n, d) or (members, n, d) tensor with d >= 2, "
+                             f"got {getattr(X, 'shape', X)}")
+        x = X.expand(self.members, -1, -1) if X.dim() == 2 else X
+        m, n, d = x.shape
+        if self.structure == "chain":
+            h = x[..., :1]
+            for i in range(1, d):
+                h = self.g(torch.cat([h, x[..., i:i + 1]], dim=-1))
+            return h
+        if d & (d - 1):
+            raise ValueError(f"a tree needs d to be a power of 2, got d = {d}")
+        while x.shape[-1] > 1:
+            k = x.shape[-1] // 2
+            x = self.g(x.reshape(m, n * k, 2)).reshape(m, n, k)
+        return x
+
+    def extra_repr(self) -> str:
+        return f"structure={self.structure!r}, members={self.members}"
+
+
+def hypercube(d: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """Return the 2^d vertices of {-1, +1}^d, shape (2^d, d), in counting order.
+
+    Used in: why depth (parity learned by a shared chain or tree).
+    """
+    return (2 * bit_states(d) - 1).to(dtype)
+
+
+def best_of_restarts(values: torch.Tensor, train_loss: torch.Tensor, restarts: int) -> torch.Tensor:
+    """Return, for each group of ``restarts`` consecutive members, the value of the one with the lowest training loss.
+
+    Args:
+        values: (groups * restarts,) the quantity to report (e.g. held-out accuracy).
+        train_loss: (groups * restarts,) the training loss that picks the restart.
+        restarts: members per group.
+
+    Used in: why depth (best of 3 restarts, chosen without looking at test data).
+    """
+    restarts = positive_int("restarts", restarts)
+    values, train_loss = torch.as_tensor(values), torch.as_tensor(train_loss)
+    if values.shape != train_loss.shape or values.dim() != 1 or len(values) % restarts:
+        raise ValueError(f"values and train_loss must be 1-D, of equal length, a multiple of restarts = "
+                         f"{restarts}; got {tuple(values.shape)} and {tuple(train_loss.shape)}")
+    pick = train_loss.reshape(-1, restarts).argmin(dim=1)
+    return values.reshape(-1, restarts)[torch.arange(len(pick)), pick]
+
+
+# --------------------------------------------------------------------------------------
+# Compositional against additive targets, and the sample-efficiency sweep
+# --------------------------------------------------------------------------------------
+
+def node_function(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Return h(a, b) = tanh(2ab + a - b), the 2-input function at every node of the tree target.
+
+    Used in: why depth (the compositional target).
+    """
+    return torch.tanh(2 * a * b + a - b)
+
+
+def tree_target(X: torch.Tensor, node: Callable = node_function) -> torch.Tensor:
+    """Return the balanced binary tree of ``node`` over the last dimension of X: shape (..., 1).
+
+    For d = 8: h(h(h(x1, x2), h(x3, x4)), h(h(x5, x6), h(x7, x8))). d must be a power of 2.
+
+    Used in: why depth (the compositional target of the sample-efficiency curve).
+    """
+    if not isinstance(X, torch.Tensor) or X.dim() < 1:
+        raise ValueError(f"X must be a tensor whose last dimension holds the inputs, got {X!r}")
+    d = X.shape[-1]
+    if d < 1 or d & (d - 1):
+        raise ValueError(f"X's last dimension must be a power of 2, got {d}")
+    while X.shape[-1] > 1:
+        X = node(X[..., 0::2], X[..., 1::2])
+    return X
+
+
+def additive_target(X: torch.Tensor) -> torch.Tensor:
+    """Return the additive control g(x) = 1/2 sum_i sin(2 x_i), with no composition: shape (..., 1).
+
+    Used in: why depth (the control where depth should not help).
+    """
+    if not isinstance(X, torch.Tensor) or X.dim() < 1:
+        raise ValueError(f"X must be a tensor whose last dimension holds the inputs, got {X!r}")
+    return 0.5 * torch.sin(2 * X).sum(dim=-1, keepdim=True)
+
+
+def uniform_inputs(n: int, d: int, seed: int = 0) -> torch.Tensor:
+    """Return n points drawn uniformly from [-1, 1]^d, shape (n, d).
+
+    Used in: why depth.
+    """
+    gen = torch.Generator().manual_seed(positive_int("seed", seed, minimum=0))
+    return torch.rand(positive_int("n", n), positive_int("d", d), generator=gen) * 2 - 1
+
+
+def normalized_error(pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Return the mean squared error divided by the variance of ``y``, per member: shape (members,).
+
+    0 is perfect; 1 is what predicting the mean of y scores.
+    Used in: why depth.
+    """
+    if pred.dim() != 3:
+        raise ValueError(f"pred must be (members, n, out), got shape {tuple(pred.shape)}")
+    y = y.expand_as(pred)
+    return ((pred - y) ** 2).mean(dim=(1, 2)) / y.var(dim=(1, 2))
+
+
+def sample_efficiency(make_model: Callable[[int], nn.Module], target: Callable, ns: Sequence[int],
+                      seeds: int = 3, restarts: int = 1, d: int = 8, steps: int = 1000, lr: float = 5e-3,
+                      n_test: int = 4000, seed: int = 0, progress: bool | None = None) -> torch.Tensor:
+    """Return the normalized test error after training on n points: shape (len(ns), seeds).
+
+    For each training-set size n, one batched model holds ``seeds * restarts`` members. Seed s
+    trains on its own n points of [-1, 1]^d (drawn with seed ``seed + 1000 n + s``), full batch,
+    with Adam on the MSE; of its ``restarts`` members the one with the lowest *training* loss is
+    kept. The test set is ``n_test`` fresh points.
+
+    Args:
+        make_model: ``members -> model`` whose forward maps (members, n, d) to (members, n, 1),
+            e.g. ``lambda m: nets.EnsembleMLP([8, 100, 1], m, activation="tanh")``.
+        target: function of X (..., d) returning (..., 1), e.g. :func:`tree_target`.
+        ns: training-set sizes.
+        seeds: training sets per size.
+        restarts: initializations per training set.
+
+    Used in: why depth (the chapter's main figure).
+    """
+    if not callable(make_model) or not callable(target):
+        raise ValueError(f"make_model (members -> model) and target (X -> y) must be callables, "
+                         f"got {make_model!r} and {target!r}")
+    ns = [positive_int("ns[i]", n) for n in ns]
+    seeds, restarts = positive_int("seeds", seeds), positive_int("restarts", restarts)
+    X_test = uniform_inputs(n_test, d, seed=seed + 999_999)
+    y_test = target(X_test)
+    out = torch.zeros(len(ns), seeds)
+    for i in train.progress_bar(range(len(ns)), progress, desc="training-set sizes"):
+        n = ns[i]
+        X = torch.stack([uniform_inputs(n, d, seed=seed + 1000 * n + s) for s in range(seeds)])
+        X = X.repeat_interleave(restarts, dim=0)          # member = seed * restarts + restart
+        y = target(X)
+        model = make_model(seeds * restarts)
+        train.fit(model, X, y, loss="mse", optimizer="adam", lr=lr, steps=steps, record_every=steps,
+                  progress=False)
+        with torch.no_grad():
+            train_loss = train.loss_per_member("mse", model(X), y)
+            test_error = normalized_error(model(X_test), y_test)
+        out[i] = best_of_restarts(test_error, train_loss, restarts)
+    return out
+
+
+def masked_mse(pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Return the MSE per member over the targets that are not NaN: shape (members,).
+
+    Pad each member's training set to a common length with NaN targets, and members with
+    different numbers of examples train together as one batched model.
+    Used in: why depth (the sawtooth, several training-set sizes at once).
+    """
+    if pred.dim() != 3 or y.shape != pred.shape:
+        raise ValueError(f"pred and y must both be (members, n, out) of equal shape, "
+                         f"got {tuple(pred.shape)} and {tuple(y.shape)}")
+    seen = ~torch.isnan(y)
+    sq = torch.where(seen, pred - torch.nan_to_num(y), torch.zeros_like(pred)) ** 2
+    return sq.sum(dim=(1, 2)) / seen.sum(dim=(1, 2)).clamp_min(1)
+
+
+def sawtooth(x: torch.Tensor, depth: int = 3) -> torch.Tensor:
+    """Return the tent map t(x) = 2x for x < 1/2, 2 - 2x otherwise, composed ``depth`` times.
+
+    On [0, 1] the result has 2^depth linear pieces. A ReLU net with ``depth`` hidden layers of
+    width 2 computes it exactly; a net with one hidden layer needs about 2^depth units
+    (Telgarsky 2016). Used in: why depth (where depth does not help gradient descent).
+    """
+    depth = positive_int("depth", depth)
+    for _ in range(depth):
+        x = torch.where(x < 0.5, 2 * x, 2 - 2 * x)
+    return x
+
+
+# --------------------------------------------------------------------------------------
+# Universal approximation, and its price: memorizing random labels on a k^n grid
+# --------------------------------------------------------------------------------------
+
+def grid_points(k: int, n: int = 2, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """Return the k^n points of a regular grid on [-1, 1]^n, shape (k^n, n).
+
+    Used in: why depth (universal approximation, and its price).
+    """
+    k, n = positive_int("k", k, minimum=2), positive_int("n", n)
+    axis = torch.linspace(-1, 1, k, dtype=dtype)
+    return torch.cartesian_prod(*[axis] * n).reshape(-1, n)
+
+
+class _WidthMasked(nn.Module):
+    """One-hidden-layer ReLU ensemble in which member i uses only its first widths[i] hidden units."""
+
+    def __init__(self, d: int, widths: Sequence[int], seed: int):
+        super().__init__()
+        self.net = nets.EnsembleMLP([d, max(widths), 1], len(widths), activation="relu", seed=seed)
+        mask = torch.zeros(len(widths), 1, max(widths))
+        for i, w in enumerate(widths):
+            mask[i, 0, :w] = 1.0
+        self.register_buffer("mask", mask)
+
+    def forward(self, X):
+        h = torch.relu(torch.matmul(X, self.net.weights[0]) + self.net.biases[0]) * self.mask
+        return torch.bmm(h, self.net.weights[1]) + self.net.biases[1]
+
+
+def memorization_accuracy(k: int, n: int = 2, widths: Sequence[int] = (1, 2, 4, 8, 16, 32, 64, 128, 256),
+                          labelings: int = 3, restarts: int = 2, steps: int = 2000, lr: float = 1e-2,
+                          seed: int = 0, progress: bool | None = None) -> torch.Tensor:
+    """Return the best training accuracy over restarts, shape (labelings, len(widths)).
+
+    Each labeling gives the k^n points of :func:`grid_points` random labels in {0, 1} (seed
+    ``seed + labeling``); a one-hidden-layer ReLU net of each width is trained on them with
+    Adam on the cross-entropy, full batch. All labelings, widths and restarts train as one
+    batched model per group of widths within a factor of 16; a member of width w uses the
+    first w hidden units of its group's widest net (the others get zero gradient and stay
+    out of the computation).
+
+    Used in: why depth (universal approximation, and its price).
+    """
+    points = grid_points(k, n)
+    widths = [positive_int("widths[i]", w) for w in widths]
+    labelings, restarts = positive_int("labelings", labelings), positive_int("restarts", restarts)
+    cells = len(points)
+    labels = torch.stack([(torch.rand(cells, 1, generator=torch.Generator().manual_seed(seed + j)) > 0.5).float()
+                          for j in range(labelings)])                      # (labelings, cells, 1)
+    acc = torch.zeros(labelings, len(widths), restarts)
+    # widths within a factor of 16 share one batched model: fewer, larger programs
+    buckets: dict[int, list[int]] = {}
+    for i, w in enumerate(widths):
+        buckets.setdefault(math.ceil(math.log(w, 16) - 1e-9), []).append(i)
+    for b, idx in enumerate(train.progress_bar(list(buckets.values()), progress, desc="widths")):
+        member_widths = [widths[i] for _ in range(labelings) for i in idx for _ in range(restarts)]
+        y = labels.repeat_interleave(len(idx) * restarts, dim=0)
+        model = _WidthMasked(n, member_widths, seed=seed + 100 * b)
+        train.fit(model, points, y, loss="bce", optimizer="adam", lr=lr, steps=steps, record_every=steps,
+                  progress=False)
+        acc[:, idx] = train.accuracy(model(points), y).reshape(labelings, len(idx), restarts)
+    return acc.amax(dim=2)
+
+
+def smallest_width(accuracy: torch.Tensor, widths: Sequence[int]) -> torch.Tensor:
+    """Return, per row of ``accuracy`` (rows, len(widths)), the smallest width at 100 %, or nan if none.
+
+    Used in: why depth (universal approximation, and its price).
+    """
+    accuracy = torch.as_tensor(accuracy)
+    if accuracy.dim() != 2 or accuracy.shape[1] != len(widths):
+        raise ValueError(f"accuracy must be (rows, {len(widths)}) for {len(widths)} widths, "
+                         f"got shape {tuple(accuracy.shape)}")
+    out = torch.full((accuracy.shape[0],), math.nan)
+    for r in range(accuracy.shape[0]):
+        hits = [w for w, a in zip(widths, accuracy[r].tolist()) if a >= 1.0]
+        if hits:
+            out[r] = float(min(hits))
+    return out

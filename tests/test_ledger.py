@@ -1,0 +1,78 @@
+import json
+import pathlib
+
+import pytest
+
+from deepwhy import ledger
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _notebook(tmp_path, name, *sources):
+    cells = [{"cell_type": "code", "metadata": {}, "source": s, "outputs": [], "execution_count": None}
+             for s in sources]
+    path = tmp_path / name
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    return path
+
+
+def test_claim_records_and_formats():
+    rec = ledger.claim("t-one", "Test", "A claim.", 0.123456, "reproduced", experiment="fig-x", unit="s")
+    assert rec["value"] == "0.123 s" and rec["verdict"] == "reproduced"
+    assert ledger.claim("t-two", "Test", "Another.", [1, 2.5], "nuanced")["value"] == "1 / 2.5"
+    assert ledger.claim("t-three", "Test", "Text.", "exact", "not reproduced")["value"] == "exact"
+    assert [r["key"] for r in ledger.RECORDS][-3:] == ["t-one", "t-two", "t-three"]
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(key="Bad Key"), "key"), (dict(verdict="maybe"), "verdict"), (dict(text=" "), "text"),
+    (dict(value=object()), "value"),
+])
+def test_claim_rejects_bad_arguments(kwargs, match):
+    args = dict(key="t-k", chapter="Test", text="A claim.", value=1.0, verdict="reproduced")
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        ledger.claim(**args)
+
+
+def test_find_claims_reads_literal_calls_and_skips_magics(tmp_path):
+    nb = _notebook(tmp_path, "01_x.ipynb",
+                   "if False:\n    %pip install nothing\n",
+                   "from deepwhy import ledger\nx = 3\n"
+                   "ledger.claim('ch1-a', 'Ch', 'Claim a.', x, 'reproduced', experiment='fig-a')\n"
+                   "ledger.claim(key='ch1-b', chapter='Ch', text='Claim b.', value=x, verdict='nuanced')")
+    claims = ledger.find_claims(nb)
+    assert [c["key"] for c in claims] == ["ch1-a", "ch1-b"]
+    assert claims[0]["experiment"] == "fig-a" and claims[1]["experiment"] is None
+
+
+def test_find_claims_rejects_computed_text(tmp_path):
+    nb = _notebook(tmp_path, "02_y.ipynb", "t = 'x'\nledger.claim('ch2-a', 'Ch', t, 1, 'reproduced')")
+    with pytest.raises(ValueError, match="literal string"):
+        ledger.find_claims(nb)
+
+
+def test_render_page_glues_every_value_and_rejects_duplicate_keys(tmp_path):
+    a = _notebook(tmp_path, "01_a.ipynb", "ledger.claim('ch1-a', 'One', 'Claim.', 1, 'reproduced', 'fig-a')")
+    page = ledger.render_page(tmp_path, [a])
+    assert "{glue:text}`01_a.ipynb::ch1-a:s`" in page and "{glue:text}`01_a.ipynb::ch1-a-verdict:s`" in page
+    assert "{numref}`fig-a`" in page and "## One" in page
+    b = _notebook(tmp_path, "02_b.ipynb", "ledger.claim('ch1-a', 'Two', 'Claim.', 1, 'reproduced')")
+    with pytest.raises(ValueError, match="used in both"):
+        ledger.render_page(tmp_path, [a, b])
+
+
+def test_toc_notebooks_lists_only_existing_notebooks_in_order(tmp_path):
+    (tmp_path / "book").mkdir()
+    for n in ("intro", "02_b", "01_a"):
+        (tmp_path / "book" / f"{n}.ipynb").write_text("{}")
+    toc = tmp_path / "_toc.yml"
+    toc.write_text("root: book/intro\nchapters:\n  - file: book/01_a\n  - file: book/notes\n  - file: book/02_b\n")
+    assert [p.name for p in ledger.toc_notebooks(toc, tmp_path)] == ["intro.ipynb", "01_a.ipynb", "02_b.ipynb"]
+
+
+def test_committed_ledger_page_is_up_to_date():
+    toc = ROOT / "_toc.yml"
+    expected = ledger.render_page(ROOT / "book", ledger.toc_notebooks(toc, ROOT))
+    actual = (ROOT / "book" / "claims.md").read_text(encoding="utf-8")
+    assert actual == expected, "book/claims.md is stale: run python -m deepwhy.ledger page book/ --out book/claims.md"
