@@ -197,3 +197,69 @@ def test_memorization_accuracy_and_smallest_width():
     assert w[0] == 4 and math.isnan(w[1].item())
     with pytest.raises(ValueError, match="accuracy"):
         depth.smallest_width(torch.ones(2, 2), [1, 2, 3])
+
+
+def test_iterated_module_applies_g_repeatedly():
+    net = depth.IteratedModule(members=2, hidden=3, times=3, seed=0)
+    X = torch.rand(6, 1)
+    g = net.g.member(1)
+    assert torch.allclose(net(X)[1], g(g(g(X))), atol=1e-6)
+    with torch.no_grad():  # g = the tent map: relu(2x) - relu(4x - 2)
+        net.g.weights[0][0] = torch.tensor([[2.0, 4.0, 0.0]])
+        net.g.biases[0][0, 0] = torch.tensor([0.0, -2.0, 0.0])
+        net.g.weights[1][0, :, 0] = torch.tensor([1.0, -1.0, 0.0])
+        net.g.biases[1][0, 0, 0] = 0.0
+    x = torch.linspace(0, 1, 101).unsqueeze(1)
+    assert torch.allclose(net(x)[0], depth.sawtooth(x, 3), atol=1e-5)
+    with pytest.raises(ValueError, match="X must"):
+        net(torch.rand(4, 2))
+
+
+def test_unseen_state_accuracy_local_never_names_an_unseen_state():
+    P = depth.factor_patterns(seed=7)
+    states = depth.bit_states(3)
+    even, odd = states[states.sum(1) % 2 == 0], states[states.sum(1) % 2 == 1]
+    acc = depth.unseen_state_accuracy(even, odd, 100, P, seeds=2, steps=150)
+    assert acc["local"].shape == (2,) and (acc["local"] == 0).all()
+    assert (acc["distributed"] > 0.8).all()
+
+
+def test_held_out_parity_shapes_and_a_learnable_case():
+    chain = lambda m: depth.SharedModuleNet(m, hidden=8, structure="chain")
+    out = depth.held_out_parity(chain, train_sizes=(2, 3), d=2, restarts=2, steps=200)
+    assert set(out) == {2, 3} and out[2].shape == (6,) and out[3].shape == (4,)
+    assert ((out[3] >= 0) & (out[3] <= 1)).all()
+    with pytest.raises(ValueError, match="train_sizes"):
+        depth.held_out_parity(chain, train_sizes=(8,), d=3)
+
+
+def test_sawtooth_errors_shapes():
+    err, model = depth.sawtooth_errors(lambda m: nets.EnsembleMLP([1, 8, 1], m), ns=[4, 8], seeds=2,
+                                       steps=50)
+    assert err.shape == (2, 2) and model(torch.zeros(3, 1)).shape == (4, 3, 1)
+
+
+def test_truth_table_frames_wrong_cells():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from deepwhy import plots
+
+    fig, ax = plots.figure()
+    plots.truth_table(ax, [[0.1, 0.9], [0.6, 0.2]], [[0, 1], [0, 0]], ["a", "b"], ["t1", "t2"])
+    frames = [p for p in ax.patches if not p.get_fill()]
+    assert len(frames) == 1 and frames[0].get_xy() == (0 - 0.46, 1 - 0.46)
+    assert len(ax.texts) == 4
+    with pytest.raises(ValueError, match="row labels"):
+        plots.truth_table(ax, [[0.1, 0.9]], [[0, 1]], ["a", "b"], ["t1", "t2"])
+
+
+def test_xor_with_l2_configs_share_their_initializations():
+    solved, shares = depth.xor_with_l2(width=3, l2=[0.0, 0.0], layers=["all", "output"], seeds=4, steps=200)
+    assert solved.shape == (2, 4) and shares.shape == (2, 4, 3)
+    assert torch.equal(shares[0], shares[1])   # zero penalty: same start, same run
+    assert (shares[..., :-1] >= shares[..., 1:]).all()   # sorted, busiest first
+    with pytest.raises(ValueError, match="same length"):
+        depth.xor_with_l2(l2=[0.1, 0.2], layers=["all"])
+    with pytest.raises(ValueError, match="l2"):
+        depth.xor_with_l2(l2=-1.0)

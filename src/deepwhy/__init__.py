@@ -3,14 +3,30 @@
 The chapter notebooks in ``book/`` tell the story; this package holds the reusable
 parts they call. One module per idea:
 
-- :mod:`deepwhy.data`     synthetic tasks (logic gates, ...)
-- :mod:`deepwhy.nets`     model builders, including batched ensembles of MLPs
-- :mod:`deepwhy.train`    the training loop and its :class:`~deepwhy.train.History`
-- :mod:`deepwhy.plots`    the course's figure style and plotting helpers
-- :mod:`deepwhy.checks`   exercise checks with feedback a student can act on
-- :mod:`deepwhy.ledger`   the claims ledger: each chapter records what it measured
+Shared by all chapters:
 
-``plots`` and ``widgets`` sit on top; ``data``, ``nets`` and ``train`` never import plotting.
+- :mod:`deepwhy.data`      synthetic tasks (logic gates, parity, ...)
+- :mod:`deepwhy.nets`      model builders, including batched ensembles of MLPs
+- :mod:`deepwhy.train`     the training loop and its :class:`~deepwhy.train.History`
+- :mod:`deepwhy.plots`     the course's figure style and plotting helpers
+- :mod:`deepwhy.widgets`   interactive explorers with a static fallback
+- :mod:`deepwhy.checks`    exercise checks with feedback a student can act on
+- :mod:`deepwhy.ledger`    the claims ledger: each chapter records what it measured
+
+One module per chapter's idea:
+
+- :mod:`deepwhy.history`, :mod:`deepwhy.classic`, :mod:`deepwhy.lenet`   history (timeline, perceptron, GMDH, digits)
+- :mod:`deepwhy.backprop`  backpropagation as local rules, in numpy
+- :mod:`deepwhy.optim`, :mod:`deepwhy.regularize`   optimizers by hand, loss surfaces, L1/L2/dropout
+- :mod:`deepwhy.noise`     randomness: mutual information, noisy bottlenecks, escapes
+- :mod:`deepwhy.depth`     distributed and compositional tasks
+- :mod:`deepwhy.failures`  failure modes of gradient-based learning
+- :mod:`deepwhy.spectral`  frequency principle and condensation measures
+
+Tools: :mod:`deepwhy.classroom` (student copies and grading), :mod:`deepwhy.bench` (ensemble
+benchmark), :mod:`deepwhy.sphinxext` (two fixes for the book's HTML).
+
+``plots`` and ``widgets`` sit on top; the compute modules never import plotting.
 """
 from __future__ import annotations
 

@@ -286,7 +286,7 @@ def check_momentum_step(fn) -> None:
          ((1,), dict(lr=0.2, momentum=0.0))],
         "velocity = momentum * velocity + grad, then param - lr * velocity. The velocity "
         "starts at zero, so the first step is a plain gradient step.")
-    passed("15 heavy-ball steps match torch.optim.SGD(momentum=...) on three unseen losses")
+    passed("15 heavy-ball steps match torch.optim.SGD on 3 unseen losses")
 
 
 def check_nesterov_step(fn) -> None:
@@ -301,7 +301,7 @@ def check_nesterov_step(fn) -> None:
          ((5,), dict(lr=0.02, momentum=0.99))],
         "velocity = momentum * velocity + grad as before, but the step uses the look-ahead "
         "direction grad + momentum * velocity (with the NEW velocity).")
-    passed("15 Nesterov steps match torch.optim.SGD(nesterov=True) on three unseen losses")
+    passed("15 Nesterov steps match torch.optim.SGD on 3 unseen losses")
 
 
 def check_rmsprop_step(fn) -> None:
@@ -316,7 +316,7 @@ def check_rmsprop_step(fn) -> None:
          ((2,), dict(lr=0.01, alpha=0.5, eps=0.3))],
         "square_avg = alpha * square_avg + (1 - alpha) * grad**2, then "
         "param - lr * grad / (np.sqrt(square_avg) + eps): eps goes outside the root.")
-    passed("15 RMSprop steps match torch.optim.RMSprop on three unseen losses, including a large eps")
+    passed("15 RMSprop steps match torch.optim.RMSprop on 3 losses, one large eps")
 
 
 # --- History of deep learning ---
@@ -357,7 +357,7 @@ def check_perceptron_step(fn) -> None:
                  "return the new weights and the new bias: return w, b")
         compare(got[0], expected_w, inputs=where, exercise=f"{ex}, new w", atol=1e-12, hint=hint, name="w")
         compare(got[1], expected_b, inputs=where, exercise=f"{ex}, new b", atol=1e-12, hint=hint, name="b")
-    passed("the perceptron rule on five unseen cases: no change when right, both kinds of mistake, and ties")
+    passed("five unseen cases: right answers, both kinds of mistake, and ties")
 
 
 def check_gmdh_unit(fn) -> None:
@@ -381,7 +381,7 @@ def check_gmdh_unit(fn) -> None:
         got = call_student(fn, a.copy(), b.copy(), y.copy(), exercise=ex, describe=where)
         compare(got, expected, inputs=where, exercise=ex, atol=1e-8, rtol=1e-6, hint=hint,
                 name="fit_gmdh_unit(a, b, y)")
-    passed("least-squares quadratic units on three unseen data sets, one of them noise-free")
+    passed("least-squares quadratic units on three unseen data sets")
 
 
 # --- Why randomness matters ---
@@ -418,7 +418,7 @@ def check_reparameterize(fn) -> None:
                 fail(f"{ex}: for {where}, {name} is missing: the result does not depend on it.", hint)
             compare(g, e, inputs=where, exercise=f"{ex}, gradient {name}", atol=1e-10, rtol=1e-8, hint=hint,
                     name=name)
-    passed("z = mu + exp(log_var/2) * eps, with the right gradients, on three unseen shapes")
+    passed("mu + exp(log_var/2) * eps and its gradients, on 3 unseen shapes")
 
 
 def check_dropout_layer(fn) -> None:
@@ -434,6 +434,8 @@ def check_dropout_layer(fn) -> None:
         h = small.clone()
         where = f"h of shape {tuple(h.shape)}, p={p}, training={training}"
         got = call_student(fn, h, p, training, torch.Generator().manual_seed(0), exercise=ex, describe=where)
+        if got is None:
+            fail(f"{ex}: dropout_layer returned None for {where}.", "did you forget a `return`?")
         why = ("in evaluation mode dropout does nothing: the 1/(1-p) scaling in training already keeps "
                "the mean right" if not training else "with p = 0 nothing is dropped and nothing is scaled")
         compare(got, small, inputs=where, exercise=ex, atol=0, rtol=0, hint=why)
@@ -464,7 +466,7 @@ def check_dropout_layer(fn) -> None:
         if not np.array_equal(out, again):
             fail(f"{ex}: for {where}, two calls with identically seeded generators gave different masks.",
                  "draw the mask with torch.rand(h.shape, generator=generator), not from the global generator.")
-    passed("identity in eval mode; in training, a share p zeroed and survivors scaled by 1/(1-p)")
+    passed("eval: h unchanged; training: share p zeroed, rest times 1/(1-p)")
 
 
 def check_mutual_information_bits(fn) -> None:
@@ -486,7 +488,10 @@ def check_mutual_information_bits(fn) -> None:
         outer = P.sum(1, keepdims=True) * P.sum(0, keepdims=True)
         mask = P > 0
         expected = float(np.sum(P[mask] * np.log2(P[mask] / outer[mask]))) if known is None else known
-        got = to_numpy(call_student(fn, counts.copy(), exercise=ex, describe=what), "mutual_information_bits(counts)")
+        got = call_student(fn, counts.copy(), exercise=ex, describe=what)
+        if got is None:
+            fail(f"{ex}: mutual_information_bits returned None for {what}.", "did you forget a `return`?")
+        got = to_numpy(got, "mutual_information_bits(counts)")
         if got.size == 1 and not np.isfinite(got).all():
             fail(f"{ex}: for {what}, you returned {float(got.reshape(-1)[0])}.",
                  "empty cells give 0 * log(0) = nan: sum only over the cells with P > 0.")
@@ -494,7 +499,7 @@ def check_mutual_information_bits(fn) -> None:
                 atol=1e-9, rtol=1e-9,
                 hint="normalize the counts to probabilities P, then I = sum P * log2(P / (row sum * column sum)); "
                      "use log base 2 for bits.")
-    passed("3 bits for a perfect 8-symbol channel, 0 for a useless one, and two unseen tables")
+    passed("3 bits, 0 bits, and two unseen tables with empty cells")
 
 
 # --- Simplicity bias ---
@@ -639,3 +644,97 @@ def check_tree_compose(fn) -> None:
         compare(g, reference(node, X), inputs=where, exercise=ex, atol=1e-9, rtol=1e-7, hint=hint,
                 name="tree_compose(node, X)")
     passed("balanced trees of 3 unseen node functions, with 2 to 16 leaves")
+
+
+# --- Failure modes of gradient-based learning ---
+# Chapter 6. The references enumerate the targets with itertools and use torch.autograd,
+# not deepwhy.failures, so a check never agrees with a student only because both copied
+# the course's fast transform.
+
+def _ch6_rng():
+    return np.random.default_rng(606)
+
+
+def _ch6_parity_variance(J, X):
+    """Reference: E_v ||c_v - mean c||^2 with c_v = E_x chi_v(x) J(x), over all 2^d subsets v."""
+    import itertools
+
+    d = X.shape[1]
+    rows = []
+    for bits in itertools.product([False, True], repeat=d):
+        chi = X[:, list(bits)].prod(axis=1)  # the empty product is 1
+        rows.append((chi[:, None] * J).mean(axis=0))
+    C = np.array(rows)
+    return float(((C - C.mean(axis=0)) ** 2).sum(axis=1).mean())
+
+
+def check_parity_gradient_variance(fn) -> None:
+    """Check ``fn(J, X)``: the variance over all 2^d parity targets of the square-loss population gradient.
+
+    ``X`` is (2^d, d), every point of {-1, +1}^d once, in any order; ``J`` is (2^d, P), row x
+    the gradient of the network's output at X[x]. Used in: failure modes, Exercise 6.1.
+    """
+    __tracebackhide__ = True
+    import itertools
+
+    ex = "Exercise 6.1 (gradient variance by enumeration)"
+    rng = _ch6_rng()
+    hint = ("grad F_v = E_x (p(x) - chi_v(x)) J(x); the p-part is the same for every target, so the "
+            "variance is that of c_v = mean over x of chi_v(x) * J(x). Loop over all 2^d subsets "
+            "(itertools.product([0, 1], repeat=d)), including the empty one, and average "
+            "||c_v - mean_v c_v||^2 over them (a mean over v, not a sum).")
+    for d, P in [(1, 3), (2, 5), (4, 7), (5, 2)]:
+        X = np.array(list(itertools.product([-1.0, 1.0], repeat=d)))[rng.permutation(2**d)]
+        J = rng.normal(size=(2**d, P)) * rng.uniform(0.5, 2.0, size=P)
+        where = f"d = {d}, J of shape {J.shape}, X rows in a shuffled order"
+        got = call_student(fn, J.copy(), X.copy(), exercise=ex, describe=where)
+        g = to_numpy(got, "gradient_variance(J, X)")
+        if g.size != 1:
+            fail(f"{ex}: for {where}, expected one number, got an array of shape {g.shape}.",
+                 "average the squared norms over the targets: the answer is a single float.")
+        compare(g.reshape(()), _ch6_parity_variance(J, X), inputs=where, exercise=ex, atol=1e-10,
+                rtol=1e-8, hint=hint, name="gradient_variance(J, X)")
+    passed("the variance over all 2^d parities, for d = 1, 2, 4, 5 and inputs in any order")
+
+
+def check_straight_through(fn) -> None:
+    """Check ``fn(r, levels)``: u(r) (round down onto ``levels``) forward, the identity backward.
+
+    Used in: failure modes, Exercise 6.2.
+    """
+    __tracebackhide__ = True
+    ex = "Exercise 6.2 (straight-through estimator)"
+    rng = _ch6_rng()
+    for shape, n_levels in [((9,), 3), ((4, 5), 6), ((30,), 12)]:
+        levels = np.sort(rng.choice(np.arange(-40, 40), n_levels, replace=False) / 8.0)
+        r_np = rng.uniform(levels[0] - 1, levels[-1] + 1, size=shape)
+        r_np[np.isclose(r_np[..., None], levels).any(axis=-1)] += 0.01  # no exact ties
+        idx = np.clip(np.searchsorted(levels, r_np, side="right") - 1, 0, None)
+        expected = levels[idx]
+        r = torch.tensor(r_np, requires_grad=True)
+        lv = torch.tensor(levels)
+        where = f"r of shape {shape}, {n_levels} levels {np.round(levels, 3).tolist()}"
+        out = call_student(fn, r, lv, exercise=ex, describe=where)
+        if not isinstance(out, torch.Tensor):
+            fail(f"{ex}: for {where}, expected a torch.Tensor, got {type(out).__name__}.",
+                 "return the output of your autograd.Function: StraightThrough.apply(r, levels).")
+        compare(out.detach(), expected, inputs=where, exercise=f"{ex}, forward pass", atol=1e-12,
+                hint="the forward pass rounds each r down to the largest level <= r (the lowest level "
+                     "when r is below all of them), e.g. with torch.searchsorted(levels, r, right=True) - 1.")
+        if not out.requires_grad:
+            fail(f"{ex}: for {where}, the output does not require a gradient, so nothing flows back to r.",
+                 "compute the forward pass inside a torch.autograd.Function (or with the detach trick), "
+                 "not on r.detach() alone.")
+        upstream = torch.tensor(rng.normal(size=shape))
+        try:
+            (grad,) = torch.autograd.grad(out, r, upstream, allow_unused=True)
+        except Exception as e:  # noqa: BLE001 - any error in student code becomes feedback
+            fail(f"{ex}: for {where}, the backward pass raised {type(e).__name__}: {e}",
+                 "backward(ctx, grad_output) must return one gradient per input of forward: "
+                 "(grad_output, None).")
+        if grad is None:
+            fail(f"{ex}: for {where}, no gradient reached r.", "backward must return grad_output for r.")
+        compare(grad, upstream, inputs=where, exercise=f"{ex}, backward pass", atol=1e-12,
+                hint="straight-through means the backward pass copies the incoming gradient unchanged: "
+                     "return grad_output (and None for levels). The true derivative, 0, is what we avoid.")
+    passed("forward rounds down onto the levels, backward passes the gradient straight through")

@@ -238,7 +238,10 @@ def two_branch(n: int = 512, noise: float = 0.05, seed: int = 0):
 
 
 def two_branch_curve(x: torch.Tensor) -> torch.Tensor:
-    """Return the upper branch 0.6 + 0.3 sin 3x of :func:`two_branch` (the lower one is its negative)."""
+    """Return the upper branch 0.6 + 0.3 sin 3x of :func:`two_branch` (the lower one is its negative).
+
+    Used in: why randomness matters.
+    """
     return 0.6 + 0.3 * torch.sin(3 * x)
 
 

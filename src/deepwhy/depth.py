@@ -112,6 +112,51 @@ def l2_penalty(model: nets.EnsembleMLP, layers: str = "all") -> torch.Tensor:
     return sum((W ** 2).sum(dim=(1, 2)) for W in mats)
 
 
+def xor_with_l2(width: int = 4, l2: float | Sequence[float] = 0.0, layers: str | Sequence[str] = "all",
+                seeds: int = 100, steps: int = 3000, lr: float = 0.5, seed: int = 0):
+    """Return ``(solved, shares)`` for XOR nets of one tanh hidden layer trained with an L2 penalty.
+
+    Each configuration ``(l2[c], layers[c])`` trains ``seeds`` nets that start from the *same*
+    initializations (seeds ``seed .. seed + seeds - 1``), so configurations differ only in the
+    penalty ``l2 / 2 * sum of squared weights`` (see :func:`l2_penalty`). All train as one
+    batched model: SGD, full batch, cross-entropy on the output logit.
+
+    Returns:
+        solved: (configs, seeds) bool, all 4 points right.
+        shares: (configs, seeds, width) each unit's share of the work (:func:`unit_usage`),
+            sorted from the busiest unit down.
+
+    Used in: why depth (four hidden units, two idle), and its explorer.
+    """
+    width, seeds = positive_int("width", width), positive_int("seeds", seeds)
+    l2s = [l2] if not isinstance(l2, (list, tuple)) else list(l2)
+    where = [layers] * len(l2s) if isinstance(layers, str) else list(layers)
+    if len(where) != len(l2s):
+        raise ValueError(f"l2 and layers must have the same length, got {len(l2s)} and {len(where)}")
+    for v in l2s:
+        positive_float("l2", v, allow_zero=True)
+    for w in where:
+        one_of("layers", w, ("all", "output"))
+    configs = len(l2s)
+    X = four_state_inputs("features")
+    y = four_state_targets()["XOR"]
+    model = nets.EnsembleMLP([2, width, 1], seeds * configs, activation="tanh", seed=seed)
+    with torch.no_grad():  # configuration c, seed s is member c * seeds + s, initialized like seed s
+        for p in model.parameters():
+            p.copy_(p[:seeds].repeat(configs, 1, 1))
+    lam = torch.tensor(l2s, dtype=torch.float32).repeat_interleave(seeds)
+    output_only = torch.tensor([w == "output" for w in where]).repeat_interleave(seeds)
+
+    def loss(pred, target):
+        penalty = torch.where(output_only, l2_penalty(model, "output"), l2_penalty(model, "all"))
+        return train.loss_per_member("bce", pred, target) + lam / 2 * penalty
+
+    train.fit(model, X, y, loss=loss, optimizer="sgd", lr=lr, steps=steps, record_every=steps, progress=False)
+    solved = (train.accuracy(model(X), y) == 1).reshape(configs, seeds)
+    shares = unit_usage(model, X).sort(dim=1, descending=True).values
+    return solved, shares.reshape(configs, seeds, width)
+
+
 # --------------------------------------------------------------------------------------
 # The parallel prior: 8 states made of 3 binary factors
 # --------------------------------------------------------------------------------------
@@ -176,6 +221,42 @@ def factorized_states(states: torch.Tensor, n: int, patterns: torch.Tensor, nois
     return X, bits
 
 
+def unseen_state_accuracy(train_states: torch.Tensor, test_states: torch.Tensor, n: int,
+                          patterns: torch.Tensor, noise: float = 0.5, hidden: int | None = None,
+                          seeds: int = 10, steps: int = 300, lr: float = 1e-2,
+                          seed: int = 0) -> dict[str, torch.Tensor]:
+    """Return the accuracy on ``test_states`` of a local and a distributed readout: each (seeds,).
+
+    Both read the observations of :func:`factorized_states`. The *local* model is a softmax
+    over all 2^factors states (one output unit per state); the *distributed* one has one
+    sigmoid output per factor, and its answer is right when every factor is. Each seed draws
+    its own n training observations from ``train_states``; all test on 1000 observations of
+    ``test_states``. ``hidden`` puts a ReLU hidden layer of that width under both readouts.
+    Adam, full batch.
+
+    Used in: why depth (the parallel prior).
+    """
+    seeds = positive_int("seeds", seeds)
+    factors = patterns.shape[0]
+    draws = [factorized_states(train_states, n, patterns, noise, seed=seed + s) for s in range(seeds)]
+    X = torch.stack([d[0] for d in draws])
+    bits = torch.stack([d[1] for d in draws])
+    X_test, bits_test = factorized_states(test_states, 1000, patterns, noise, seed=seed + 10_000)
+    trunk = [X.shape[-1]] + ([positive_int("hidden", hidden)] if hidden else [])
+    local = nets.EnsembleMLP(trunk + [2 ** factors], seeds, seed=seed)
+    labels = state_index(bits).unsqueeze(-1)                  # (seeds, n, 1): one label set per seed
+    train.fit(local, X, labels, optimizer="adam", lr=lr, steps=steps, record_every=steps, progress=False,
+              loss=lambda pred, t: train.loss_per_member("cross_entropy", pred, t[..., 0]))
+    distributed = nets.EnsembleMLP(trunk + [factors], seeds, seed=seed)
+    train.fit(distributed, X, bits.float(), loss="bce", optimizer="adam", lr=lr, steps=steps,
+              record_every=steps, progress=False)
+    truth = state_index(bits_test)
+    with torch.no_grad():
+        hit_local = local(X_test).argmax(-1) == truth
+        hit_distributed = state_index((distributed(X_test) > 0).long()) == truth
+    return {"local": hit_local.float().mean(1), "distributed": hit_distributed.float().mean(1)}
+
+
 # --------------------------------------------------------------------------------------
 # The iterative prior: one small module, reused along a chain or a tree
 # --------------------------------------------------------------------------------------
@@ -221,6 +302,33 @@ class SharedModuleNet(nn.Module):
         return f"structure={self.structure!r}, members={self.members}"
 
 
+class IteratedModule(nn.Module):
+    """An ensemble of networks that apply one shared 1-input module g several times: g(g(g(x))).
+
+    g is an ``EnsembleMLP([1, hidden, 1])``; ``forward(X)`` takes (n, 1) or (members, n, 1) and
+    returns (members, n, 1). With ReLU and hidden = 2, g can be the tent map exactly, so three
+    applications can be the sawtooth of :func:`sawtooth`.
+
+    Used in: why depth (the sawtooth: the right structure is not enough).
+    """
+
+    def __init__(self, members: int, hidden: int = 4, times: int = 3, activation: str = "relu", seed: int = 0):
+        super().__init__()
+        self.times = positive_int("times", times)
+        self.g = nets.EnsembleMLP([1, positive_int("hidden", hidden), 1], members, activation=activation, seed=seed)
+        self.members = self.g.members
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        if not isinstance(X, torch.Tensor) or X.dim() not in (2, 3) or X.shape[-1] != 1:
+            raise ValueError(f"X must be an (n, 1) or (members, n, 1) tensor, got {getattr(X, 'shape', X)}")
+        for _ in range(self.times):
+            X = self.g(X)
+        return X
+
+    def extra_repr(self) -> str:
+        return f"times={self.times}, members={self.members}"
+
+
 def hypercube(d: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """Return the 2^d vertices of {-1, +1}^d, shape (2^d, d), in counting order.
 
@@ -246,6 +354,70 @@ def best_of_restarts(values: torch.Tensor, train_loss: torch.Tensor, restarts: i
                          f"{restarts}; got {tuple(values.shape)} and {tuple(train_loss.shape)}")
     pick = train_loss.reshape(-1, restarts).argmin(dim=1)
     return values.reshape(-1, restarts)[torch.arange(len(pick)), pick]
+
+
+def masked_mse(pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Return the MSE per member over the targets that are not NaN: shape (members,).
+
+    Pad each member's training set to a common length with NaN targets, and members with
+    different numbers of examples train together as one batched model.
+    Used in: why depth (the sawtooth, several training-set sizes at once).
+    """
+    if pred.dim() != 3 or y.shape != pred.shape:
+        raise ValueError(f"pred and y must both be (members, n, out) of equal shape, "
+                         f"got {tuple(pred.shape)} and {tuple(y.shape)}")
+    seen = ~torch.isnan(y)
+    sq = torch.where(seen, pred - torch.nan_to_num(y), torch.zeros_like(pred)) ** 2
+    return sq.sum(dim=(1, 2)) / seen.sum(dim=(1, 2)).clamp_min(1)
+
+
+def held_out_parity(make_model: Callable[[int], nn.Module], train_sizes: Sequence[int] = (4, 5, 6),
+                    d: int = 3, restarts: int = 3, steps: int = 1500, lr: float = 1e-2,
+                    ) -> dict[int, torch.Tensor]:
+    """Return, for each k in ``train_sizes``, the held-out accuracy on d-bit parity per training subset.
+
+    Every subset of k of the 2^d vertices of {-1, 1}^d is a training set (y = x1 x2 ... xd);
+    the other vertices are the test set. Each subset trains ``restarts`` members with Adam on
+    the MSE, and the one with the lowest training loss is kept (:func:`best_of_restarts`).
+    All subsets of all sizes train as one batched model: smaller training sets are padded
+    with NaN targets that :func:`masked_mse` skips.
+
+    Args:
+        make_model: ``members -> model`` mapping (members, n, d) to (members, n, 1).
+
+    Used in: why depth (3-bit parity from 6 examples).
+    """
+    if not callable(make_model):
+        raise ValueError(f"make_model must be a callable members -> model, got {make_model!r}")
+    d, restarts = positive_int("d", d, minimum=2), positive_int("restarts", restarts)
+    V = hypercube(d)
+    y = V.prod(dim=1, keepdim=True)
+    corners = len(V)
+    sizes = [positive_int("train_sizes[i]", k) for k in train_sizes]
+    if max(sizes) >= corners:
+        raise ValueError(f"train_sizes must be below 2^d = {corners}, got {list(train_sizes)}")
+    subsets = [(k, list(c)) for k in sizes for c in itertools.combinations(range(corners), k)]
+    width = max(sizes)
+    X_tr = torch.zeros(len(subsets), width, d)
+    y_tr = torch.full((len(subsets), width, 1), math.nan)
+    X_te = torch.zeros(len(subsets), corners - min(sizes), d)
+    y_te = torch.full((len(subsets), corners - min(sizes), 1), math.nan)
+    for i, (k, c) in enumerate(subsets):
+        rest = [j for j in range(corners) if j not in c]
+        X_tr[i, :k], y_tr[i, :k] = V[c], y[c]
+        X_te[i, :len(rest)], y_te[i, :len(rest)] = V[rest], y[rest]
+    rep = lambda t: t.repeat_interleave(restarts, dim=0)      # member = subset * restarts + restart
+    model = make_model(len(subsets) * restarts)
+    train.fit(model, rep(X_tr), rep(y_tr), loss=masked_mse, optimizer="adam", lr=lr, steps=steps,
+              record_every=steps, progress=False)
+    with torch.no_grad():
+        train_loss = masked_mse(model(rep(X_tr)), rep(y_tr))
+        pred, truth = model(rep(X_te)), rep(y_te)
+        seen = ~torch.isnan(truth)
+        hits = ((torch.sign(pred) == truth) & seen).sum(dim=(1, 2)) / seen.sum(dim=(1, 2))
+    best = best_of_restarts(hits, train_loss, restarts)
+    ks = torch.tensor([k for k, _ in subsets])
+    return {k: best[ks == k] for k in sizes}
 
 
 # --------------------------------------------------------------------------------------
@@ -351,21 +523,6 @@ def sample_efficiency(make_model: Callable[[int], nn.Module], target: Callable, 
     return out
 
 
-def masked_mse(pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Return the MSE per member over the targets that are not NaN: shape (members,).
-
-    Pad each member's training set to a common length with NaN targets, and members with
-    different numbers of examples train together as one batched model.
-    Used in: why depth (the sawtooth, several training-set sizes at once).
-    """
-    if pred.dim() != 3 or y.shape != pred.shape:
-        raise ValueError(f"pred and y must both be (members, n, out) of equal shape, "
-                         f"got {tuple(pred.shape)} and {tuple(y.shape)}")
-    seen = ~torch.isnan(y)
-    sq = torch.where(seen, pred - torch.nan_to_num(y), torch.zeros_like(pred)) ** 2
-    return sq.sum(dim=(1, 2)) / seen.sum(dim=(1, 2)).clamp_min(1)
-
-
 def sawtooth(x: torch.Tensor, depth: int = 3) -> torch.Tensor:
     """Return the tent map t(x) = 2x for x < 1/2, 2 - 2x otherwise, composed ``depth`` times.
 
@@ -377,6 +534,35 @@ def sawtooth(x: torch.Tensor, depth: int = 3) -> torch.Tensor:
     for _ in range(depth):
         x = torch.where(x < 0.5, 2 * x, 2 - 2 * x)
     return x
+
+
+def sawtooth_errors(make_model: Callable[[int], nn.Module], ns: Sequence[int], seeds: int = 4, depth: int = 3,
+                    steps: int = 2000, lr: float = 1e-2, seed: int = 0) -> tuple[torch.Tensor, nn.Module]:
+    """Return ``(errors, model)``: normalized test error on the sawtooth, (len(ns), seeds), and the trained model.
+
+    Seed s of size n trains on n points drawn uniformly from [0, 1] (seed ``seed + 100 n + s``)
+    with Adam on the MSE; all sizes and seeds train as one batched model (member
+    ``i * seeds + s``), smaller sets padded with NaN targets. The test set is 1001 evenly
+    spaced points; 1 is the error of predicting the mean.
+
+    Used in: why depth (the sawtooth: deep and narrow does not learn it).
+    """
+    ns = [positive_int("ns[i]", n) for n in ns]
+    seeds = positive_int("seeds", seeds)
+    X = torch.zeros(len(ns) * seeds, max(ns), 1)
+    y = torch.full_like(X, math.nan)
+    for i, n in enumerate(ns):
+        for s in range(seeds):
+            gen = torch.Generator().manual_seed(seed + 100 * n + s)
+            x = torch.rand(n, 1, generator=gen)
+            X[i * seeds + s, :n], y[i * seeds + s, :n] = x, sawtooth(x, depth)
+    model = make_model(len(ns) * seeds)
+    train.fit(model, X, y, loss=masked_mse, optimizer="adam", lr=lr, steps=steps, record_every=steps,
+              progress=False)
+    x_test = torch.linspace(0, 1, 1001).unsqueeze(1)
+    with torch.no_grad():
+        err = normalized_error(model(x_test), sawtooth(x_test, depth))
+    return err.reshape(len(ns), seeds), model
 
 
 # --------------------------------------------------------------------------------------

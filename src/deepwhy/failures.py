@@ -59,13 +59,14 @@ def paper_init_(model: nets.EnsembleMLP, seed: int = 0) -> nets.EnsembleMLP:
 
 
 class ParityLearners(nn.Module):
-    """Parity learners for several input sizes d at once: one ``EnsembleMLP`` per d, ``seeds`` members each.
+    """Parity learners for several input sizes d at once: one ``EnsembleMLP`` per d, trained in one loop.
 
+    ``seeds`` is the number of members per d: one integer for all, or one per entry of ``dims``.
     Member ``i`` of size ``d`` is the paper's network, d -> 10d ReLU -> 1 (the width factor is
     ``width``), initialized by :func:`paper_init_` with seed ``seed + i``, and it learns the parity
     of the subset ``data.parity(1, d, seed=seed + i).subset``. Every call returns dicts keyed by d;
     :meth:`hinge` and :meth:`accuracy` concatenate the members in the order of ``dims``, so the
-    losses can go straight to :func:`deepwhy.train.fit`, which trains all sizes in one loop.
+    losses can go straight to :func:`deepwhy.train.fit`, which then trains every size at once.
 
     Used in: failure modes (accuracy against iterations for d = 5, 10, 20, 30).
     """
@@ -79,30 +80,34 @@ class ParityLearners(nn.Module):
         if not dims or len(set(dims)) != len(dims):
             raise ValueError(f"dims must be a non-empty list of distinct input sizes, got {dims!r}")
         self.dims = dims
-        self.seeds = positive_int("seeds", seeds)
+        counts = [seeds] * len(dims) if isinstance(seeds, int) else list(seeds)
+        if len(counts) != len(dims):
+            raise ValueError(f"seeds must be an integer or one integer per d in dims = {dims}, got {seeds!r}")
+        self.seeds = {d: positive_int("seeds", c) for d, c in zip(dims, counts)}
         self.width = positive_int("width", width)
         seed = positive_int("seed", seed, minimum=0)
         self.nets = nn.ModuleDict()
         self.subsets: dict[int, list[list[int]]] = {}
         masks = []
         for d in dims:
-            ens = nets.EnsembleMLP([d, width * d, 1], members=self.seeds, seed=seed)
+            count = self.seeds[d]
+            ens = nets.EnsembleMLP([d, width * d, 1], members=count, seed=seed)
             self.nets[str(d)] = paper_init_(ens, seed)
-            self.subsets[d] = [data.parity(1, d, seed=seed + i).subset for i in range(self.seeds)]
-            mask = torch.zeros(self.seeds, 1, d, dtype=torch.bool)
+            self.subsets[d] = [data.parity(1, d, seed=seed + i).subset for i in range(count)]
+            mask = torch.zeros(count, 1, d, dtype=torch.bool)
             for i, s in enumerate(self.subsets[d]):
                 mask[i, 0, s] = True
             masks.append(mask)
         self._masks = masks
 
     def sample(self, n: int, generator: torch.Generator):
-        """Return ``(X, y)``: dicts d -> (seeds, n, d) uniform ±1 inputs and d -> (seeds, n, 1) parity labels."""
+        """Return ``(X, y)``: dicts d -> (members, n, d) uniform ±1 inputs and d -> (members, n, 1) parity labels."""
         n = positive_int("n", n)
         if not isinstance(generator, torch.Generator):
             raise ValueError(f"generator must be a torch.Generator, got {generator!r}")
         X, y = {}, {}
         for d, mask in zip(self.dims, self._masks):
-            x = 1.0 - 2.0 * torch.randint(0, 2, (self.seeds, n, d), generator=generator).float()
+            x = 1.0 - 2.0 * torch.randint(0, 2, (self.seeds[d], n, d), generator=generator).float()
             X[d] = x
             y[d] = torch.where(mask, x, torch.ones(())).prod(dim=-1, keepdim=True)
         return X, y
@@ -111,7 +116,7 @@ class ParityLearners(nn.Module):
         return {d: self.nets[str(d)](X[d]) for d in self.dims}
 
     def hinge(self, pred: dict, y: dict) -> torch.Tensor:
-        """Return the hinge loss of every member, concatenated over ``dims``: shape (len(dims) * seeds,)."""
+        """Return the hinge loss of every member, concatenated over ``dims``: shape (total members,)."""
         return torch.cat([train.loss_per_member("hinge", pred[d], y[d]) for d in self.dims])
 
     def accuracy(self, X: dict, y: dict) -> torch.Tensor:
@@ -122,7 +127,7 @@ class ParityLearners(nn.Module):
 
     def member_dims(self) -> np.ndarray:
         """Return the input size d of every member, in the order of :meth:`hinge` and :meth:`accuracy`."""
-        return np.repeat(self.dims, self.seeds)
+        return np.repeat(self.dims, [self.seeds[d] for d in self.dims])
 
 
 def sign_cube(d: int, dtype: torch.dtype = torch.float64) -> torch.Tensor:
@@ -199,18 +204,20 @@ class GradientVariance:
     mean_sq: float
 
 
-def parity_gradient_variance(model: nn.Module, d: int) -> GradientVariance:
-    """Return the exact :class:`GradientVariance` of ``model`` over all 2^d parity targets, square loss.
+def parity_gradients(model: nn.Module, d: int):
+    """Return ``(grads, G2)``: the population gradient for every parity target, and G^2.
 
-    F_v(w) = E_x 1/2 (p_w(x) - chi_v(x))^2 with x uniform on {-1, +1}^d. Every expectation is
-    an exact average over the 2^d inputs, and every one of the 2^d targets is enumerated
-    (through :func:`walsh_hadamard`), so nothing here is sampled.
+    Row v of ``grads`` (2^d, number of parameters) is the gradient of
+    F_v(w) = E_x 1/2 (p_w(x) - chi_v(x))^2, x uniform on {-1, +1}^d, for the parity chi_v whose
+    subset is the set bits of v. ``G2`` = E_x ||grad_w p_w(x)||^2. Every expectation is an exact
+    average over the 2^d inputs and every target is enumerated (through :func:`walsh_hadamard`),
+    so nothing is sampled.
 
     Args:
         model: a float64 network from (n, d) to (n, 1), e.g. ``nets.mlp([d, 10 * d, 1], dtype=torch.float64)``.
         d: its input dimension, at most 14.
 
-    Used in: failure modes (Theorem 1 made visible).
+    Used in: failure modes (Theorem 1 made visible, and its explorer).
     """
     d = positive_int("d", d)
     if d > 14:
@@ -219,17 +226,40 @@ def parity_gradient_variance(model: nn.Module, d: int) -> GradientVariance:
     J = per_example_gradients(model, X)  # (2^d, P)
     n = X.shape[0]
     with torch.no_grad():
-        common = (model(X).reshape(n, 1) * J).mean(dim=0)   # E_x p(x) grad p(x)
+        common = (model(X).reshape(n, 1) * J).mean(dim=0)   # E_x p(x) grad p(x), the same for every target
     grads = common - walsh_hadamard(J) / n                    # row v: grad F_v
+    return grads, float((J**2).sum(dim=1).mean())
+
+
+def parity_gradient_variance(model: nn.Module, d: int) -> GradientVariance:
+    """Return the exact :class:`GradientVariance` of ``model`` over all 2^d parity targets, square loss.
+
+    Theorem 1 of Shalev-Shwartz et al. (2017) bounds the variance by G^2 / 2^d, because the
+    2^d parities are orthogonal functions. See :func:`parity_gradients` for the set-up.
+
+    Used in: failure modes (Theorem 1 made visible).
+    """
+    grads, G2 = parity_gradients(model, d)
     mean = grads.mean(dim=0)
     variance = ((grads - mean) ** 2).sum(dim=1).mean().item()
-    bound = (J**2).sum(dim=1).mean().item() / n
-    return GradientVariance(d, variance, bound, float((mean**2).sum()))
+    return GradientVariance(int(d), variance, G2 / 2**d, float((mean**2).sum()))
 
 
 # --------------------------------------------------------------------------------------
 # 2. Decomposition vs end-to-end: the stocks experiment
 # --------------------------------------------------------------------------------------
+
+
+def stock_initial_weights(d: int = 1000, k: int = 100, seed: int = 0) -> torch.Tensor:
+    """Return the (d, k) weights of the stocks model at initialization, drawn as :func:`paper_init_` does.
+
+    With one-hot inputs and a zero bias, row j is also the logits for input j.
+
+    Used in: failure modes (decomposition vs end-to-end).
+    """
+    d, k = positive_int("d", d), positive_int("k", k)
+    seed = positive_int("seed", seed, minimum=0)
+    return paper_init_(nets.EnsembleMLP([d, k], members=1, bias=False, seed=seed), seed).weights[0][0].detach()
 
 
 def stock_labels(d: int = 1000, k: int = 100, seed: int = 0) -> torch.Tensor:
@@ -301,17 +331,39 @@ def stock_gradient_moments(logits: torch.Tensor, labels: torch.Tensor) -> StockM
     return StockMoments(float(signal), float(e2e), float(dec))
 
 
+def stock_logit_gradients(p: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Return the gradient of the loss -target^T p with respect to the logits of p = softmax(logits).
+
+    It is ``-(p * target - p * (p . target))``, the softmax Jacobian applied to -target. With
+    ``target = z`` this is the end-to-end estimate, with the one-hot ``target = e_y`` the
+    decomposition estimate. Shapes: ``p`` and ``target`` (..., k); the result has the same shape.
+
+    Used in: failure modes (the stocks experiment computes its gradients by hand, row by row).
+    """
+    if not isinstance(p, torch.Tensor) or not isinstance(target, torch.Tensor) or p.shape != target.shape:
+        raise ValueError(f"p and target must be tensors of the same shape, got {getattr(p, 'shape', p)!r} "
+                         f"and {getattr(target, 'shape', target)!r}")
+    pt = p * target
+    return p * pt.sum(dim=-1, keepdim=True) - pt
+
+
 def train_stocks(k: int, d: int = 1000, steps: int = 2500, batch_size: int = 100, lr: float = 0.1,
-                 seeds=(0,), record_every: int = 100, progress: bool | None = None) -> train.History:
+                 seeds=(0,), record_every: int = 100, bias: bool = True,
+                 progress: bool | None = None) -> train.History:
     """Train the stocks problem end-to-end and by decomposition, side by side; return a History.
 
     The model is a linear layer from one-hot x in R^d to k logits, then a softmax, initialized
-    by :func:`paper_init_`'s rule. The end-to-end loss of a sample is -z^T p(x), with z_y(x) = 1
-    and the other k - 1 entries uniform ±1; the decomposition loss is -p_y(x)(x). Both use Adam
-    (lr 0.1, betas 0.9/0.99, eps 1e-5) and batches of 100 as the paper's code. Members are held
-    in one tensor and see the same batches: the first half end-to-end, the second half
-    decomposition, one member per seed in each (seed s fixes the labels and the initial
-    weights). The recorded loss is the exact expected loss E[-z^T p] = -mean_x p_y(x)(x), over all d inputs.
+    by :func:`stock_initial_weights` with a zero bias. The end-to-end loss of a sample is
+    -z^T p(x), with z_y(x) = 1 and the other k - 1 entries uniform ±1; the decomposition loss
+    is -p_y(x)(x). Both use Adam (lr 0.1, betas 0.9/0.99, eps 1e-5) on batches of 100, as the
+    paper's code. Members are held in one tensor and see the same inputs: the first half
+    end-to-end, the second half decomposition, one member per seed in each (seed s fixes the
+    labels and the initial weights). ``bias=False`` drops the bias vector.
+
+    A one-hot input touches one row of W, so the gradient is computed by hand
+    (:func:`stock_logit_gradients`) and written into the rows of the batch only, which is
+    several times faster than autograd here. The recorded loss is the exact expected loss
+    E[-z^T p] = -mean_x p_y(x)(x), over all d inputs.
 
     Used in: failure modes (learning curves at k = 10, 100, 1000).
     """
@@ -322,16 +374,14 @@ def train_stocks(k: int, d: int = 1000, steps: int = 2500, batch_size: int = 100
     seeds = [positive_int("seeds", s, minimum=0) for s in seeds]
     if not seeds:
         raise ValueError("seeds must hold at least one seed")
-    labels = torch.stack([stock_labels(d, k, s) for s in seeds] * 2)              # (2S, d)
-    W0 = []
-    for s in seeds:
-        ens = paper_init_(nets.EnsembleMLP([d, k], members=1, seed=s), s)
-        W0.append(ens.weights[0][0].detach())
-    W = torch.stack(W0 * 2).clone().requires_grad_(True)                        # (2S, d, k)
-    b = torch.zeros(2 * len(seeds), 1, k, requires_grad=True)
-    opt = torch.optim.Adam([W, b], lr=lr, betas=(0.9, 0.99), eps=1e-5)
-    half = len(seeds)
+    half, members = len(seeds), 2 * len(seeds)
+    labels = torch.stack([stock_labels(d, k, s) for s in seeds] * 2)              # (M, d)
+    W = nn.Parameter(torch.stack([stock_initial_weights(d, k, s) for s in seeds] * 2))  # (M, d, k)
+    b = nn.Parameter(torch.zeros(members, 1, k))
+    W.grad, b.grad = torch.zeros_like(W), torch.zeros_like(b)
+    opt = torch.optim.Adam([W, b] if bias else [W], lr=lr, betas=(0.9, 0.99), eps=1e-5, fused=True)
     gen = torch.Generator().manual_seed(seeds[0] + 12345)
+    rows = torch.arange(members)[:, None].expand(members, batch_size)
 
     def expected_loss():
         with torch.no_grad():
@@ -340,20 +390,23 @@ def train_stocks(k: int, d: int = 1000, steps: int = 2500, batch_size: int = 100
 
     rec_steps, rec_loss = [0], [expected_loss()]
     start = time.perf_counter()
-    for step in train.progress_bar(range(1, steps + 1), progress, desc="stocks"):
-        idx = torch.randint(0, d, (batch_size,), generator=gen)
-        y = labels[:, idx]                                                       # (2S, B)
-        z = 1.0 - 2.0 * torch.randint(0, 2, (half, batch_size, k), generator=gen).float()
-        z.scatter_(2, y[:half, :, None], 1.0)
-        p = torch.softmax(W[:, idx] + b, dim=-1)                                 # (2S, B, k)
-        e2e = -(p[:half] * z).sum(dim=-1).mean(dim=1)
-        dec = -p[half:].gather(2, y[half:, :, None]).squeeze(-1).mean(dim=1)
-        opt.zero_grad(set_to_none=True)
-        (e2e.sum() + dec.sum()).backward()
-        opt.step()
-        if step % record_every == 0 or step == steps:
-            rec_steps.append(step)
-            rec_loss.append(expected_loss())
+    idx = torch.zeros(batch_size, dtype=torch.long)
+    with torch.no_grad():
+        for step in train.progress_bar(range(1, steps + 1), progress, desc="stocks"):
+            W.grad[:, idx] = 0.0                                                 # clear the last batch's rows
+            idx = torch.randint(0, d, (batch_size,), generator=gen)
+            y = labels[:, idx]                                                   # (M, B)
+            target = torch.nn.functional.one_hot(y, k).float()                   # e_y for every member
+            target[:half] = 1.0 - 2.0 * torch.randint(0, 2, (half, batch_size, k), generator=gen).float()
+            target[:half].scatter_(2, y[:half, :, None], 1.0)                    # z, with z_y = 1
+            p = torch.softmax(W[:, idx] + b, dim=-1)                             # (M, B, k)
+            g = stock_logit_gradients(p, target) / batch_size                    # mean over the batch
+            W.grad.index_put_((rows, idx.expand(members, batch_size)), g, accumulate=True)
+            b.grad.copy_(g.sum(dim=1, keepdim=True))
+            opt.step()
+            if step % record_every == 0 or step == steps:
+                rec_steps.append(step)
+                rec_loss.append(expected_loss())
     return train.History(steps=np.array(rec_steps), loss=np.array(rec_loss),
                          seconds=time.perf_counter() - start)
 

@@ -27,7 +27,6 @@ from typing import Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ._validate import positive_float, positive_int
@@ -212,7 +211,10 @@ def sample_categorical(logits: torch.Tensor, samples: int = 1, seed: int = 0) ->
 
 
 def bin_edges(low: float, high: float, bins: int) -> torch.Tensor:
-    """Return ``bins + 1`` equally spaced edges from ``low`` to ``high``."""
+    """Return ``bins + 1`` equally spaced edges from ``low`` to ``high``.
+
+    Used in: why randomness matters (a real target as a categorical one).
+    """
     bins = positive_int("bins", bins)
     if not high > low:
         raise ValueError(f"high must be > low, got low={low!r}, high={high!r}")
@@ -229,7 +231,10 @@ def to_bins(y: torch.Tensor, edges: torch.Tensor) -> torch.Tensor:
 
 
 def bin_centers(edges: torch.Tensor) -> torch.Tensor:
-    """Return the midpoints of consecutive ``edges``."""
+    """Return the midpoints of consecutive ``edges``: the value a sampled bin stands for.
+
+    Used in: why randomness matters.
+    """
     return (edges[1:] + edges[:-1]) / 2
 
 
@@ -263,6 +268,8 @@ def dropout(h: torch.Tensor, p, generator: torch.Generator) -> torch.Tensor:
     Used in: why randomness matters.
     """
     p = torch.as_tensor(p, dtype=h.dtype)
+    if bool(((p < 0) | (p >= 1)).any()):
+        raise ValueError(f"p must be a drop probability in [0, 1), got {p.flatten().tolist()}")
     keep = torch.rand(h.shape, generator=generator, dtype=h.dtype) >= p
     return torch.where(keep, h / (1 - p), torch.zeros((), dtype=h.dtype))
 
@@ -276,11 +283,16 @@ def gaussian_dropout(h: torch.Tensor, std, generator: torch.Generator) -> torch.
     Used in: why randomness matters (dropout against VAE-style Gaussian noise).
     """
     std = torch.as_tensor(std, dtype=h.dtype)
+    if bool((std < 0).any()):
+        raise ValueError(f"std must be >= 0, got {std.flatten().tolist()}")
     return h * (1 + std * torch.randn(h.shape, generator=generator, dtype=h.dtype))
 
 
 class SignSTE(torch.autograd.Function):
-    """sign(x) forward (+1 for x >= 0), and the straight-through gradient 1{|x| <= 1} backward."""
+    """sign(x) forward (+1 for x >= 0), and the straight-through gradient 1{|x| <= 1} backward.
+
+    Used in: why randomness matters (through :func:`binarize`).
+    """
 
     @staticmethod
     def forward(ctx, x):
@@ -336,7 +348,11 @@ class NoisyMLP(EnsembleMLP):
         self.generator = torch.Generator().manual_seed(noise_seed)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        super().forward(X[..., :1, :])  # reuse EnsembleMLP's shape checks on one example
+        if not isinstance(X, torch.Tensor) or X.dim() not in (2, 3) or X.shape[-1] != self.sizes[0] \
+                or (X.dim() == 3 and X.shape[0] != self.members):
+            got = tuple(X.shape) if isinstance(X, torch.Tensor) else type(X).__name__
+            raise ValueError(f"X must have shape (n, {self.sizes[0]}) or ({self.members}, n, "
+                             f"{self.sizes[0]}), got {got}")
         act = ACTIVATIONS[self.activation]
         any_binary = bool(self.binary.any())
         h = X
@@ -602,7 +618,10 @@ def train_vae(model: ToyVAE, X: torch.Tensor, steps: int = 1000, batch_size: int
 
 
 def double_well_offsets(n: int = 100, scale: float = 3.0, seed: int = 0) -> torch.Tensor:
-    """Return ``n`` per-example slopes a_i ~ N(0, scale²), shifted to have mean exactly 0 (float64)."""
+    """Return ``n`` per-example slopes a_i ~ N(0, scale²), shifted to have mean exactly 0 (float64).
+
+    Used in: why randomness matters (the examples of the tilted double well).
+    """
     n = positive_int("n", n)
     scale = positive_float("scale", scale, allow_zero=True)
     gen = torch.Generator().manual_seed(positive_int("seed", seed, minimum=0))
@@ -630,6 +649,8 @@ class Descent:
         final: ``(sizes, runs)`` positions after the noisy phase and the polish.
         crossed: ``(sizes, runs)`` bool, whether the run ever went past the barrier.
         path: ``(records, sizes, runs)`` positions during the noisy phase, or None.
+
+    Used in: why randomness matters.
     """
 
     final: torch.Tensor

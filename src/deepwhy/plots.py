@@ -289,3 +289,42 @@ def frequency_heatmap(ax, steps, freqs, values, vmin: float = 0.0, vmax: float =
     ax.grid(False)
     ax.figure.colorbar(image, ax=ax, label=label)
     return image
+
+
+# --- Why depth ---
+
+def truth_table(ax, pred, target, row_labels: Sequence[str], col_labels: Sequence[str], threshold: float = 0.5):
+    """Draw predictions against targets as a table: one cell per (row, column), coloured by the prediction.
+
+    Each cell shows the prediction and, below it, the target; a cell on the wrong side of
+    ``threshold`` gets a red frame.
+
+    Args:
+        pred, target: (rows, cols) arrays of numbers in [0, 1].
+        row_labels, col_labels: the names of the rows (inputs) and columns (tasks).
+
+    Used in: why depth (memorizing vs features).
+    """
+    from matplotlib.patches import Rectangle
+
+    pred = np.asarray(pred, dtype=float)
+    target = np.asarray(target, dtype=float)
+    if pred.ndim != 2 or pred.shape != target.shape:
+        raise ValueError(f"pred and target must be 2-D arrays of equal shape, got {pred.shape} and {target.shape}")
+    if pred.shape != (len(row_labels), len(col_labels)):
+        raise ValueError(f"pred has shape {pred.shape} but there are {len(row_labels)} row labels and "
+                         f"{len(col_labels)} column labels")
+    ax.imshow(pred, cmap="RdBu_r", vmin=-0.25, vmax=1.25, aspect="auto")
+    for r in range(pred.shape[0]):
+        for c in range(pred.shape[1]):
+            ax.text(c, r, f"{pred[r, c]:.2f}\n({target[r, c]:g})", ha="center", va="center", fontsize=9)
+            if (pred[r, c] > threshold) != (target[r, c] > threshold):
+                ax.add_patch(Rectangle((c - 0.46, r - 0.46), 0.92, 0.92, fill=False,
+                                                   edgecolor=COLORS[1], linewidth=2.5))
+    ax.set_xticks(range(len(col_labels)), col_labels)
+    ax.set_yticks(range(len(row_labels)), row_labels)
+    ax.tick_params(length=0)
+    ax.grid(False)
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+    return ax
