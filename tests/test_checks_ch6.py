@@ -65,21 +65,6 @@ def test_variance_check_rejects_wrong_answers(fn, match):
         checks.check_parity_gradient_variance(fn)
 
 
-def test_variance_check_reports_stubs_and_errors():
-    def stub(J, X):
-        raise NotImplementedError("write gradient_variance")
-
-    def broken(J, X):
-        return J @ X  # wrong shapes: raises
-
-    with pytest.raises(checks.CheckFailed, match="not attempted yet"):
-        checks.check_parity_gradient_variance(stub)
-    with pytest.raises(checks.CheckFailed, match="raised ValueError"):
-        checks.check_parity_gradient_variance(broken)
-    with pytest.raises(checks.CheckFailed, match="got None instead of a function"):
-        checks.check_parity_gradient_variance(None)
-
-
 # ----------------------------------------------------------------------------- Exercise 6.2
 
 
@@ -142,14 +127,17 @@ def test_straight_through_check_rejects_wrong_answers(fn, match):
         checks.check_straight_through(fn)
 
 
-def test_straight_through_check_reports_stubs_and_errors():
-    def stub(r, levels):
-        raise NotImplementedError("write straight_through_floor")
-
-    def broken(r, levels):
-        return r @ levels
+@pytest.mark.parametrize("check, broken, error", [
+    (checks.check_parity_gradient_variance, lambda J, X: J @ X, "ValueError"),
+    (checks.check_straight_through, lambda r, levels: r @ levels, "RuntimeError"),
+])
+def test_checks_report_stubs_none_and_errors(check, broken, error):
+    def stub(*args):
+        raise NotImplementedError("write your function")
 
     with pytest.raises(checks.CheckFailed, match="not attempted yet"):
-        checks.check_straight_through(stub)
-    with pytest.raises(checks.CheckFailed, match="raised RuntimeError"):
-        checks.check_straight_through(broken)
+        check(stub)
+    with pytest.raises(checks.CheckFailed, match=f"raised {error}"):
+        check(broken)
+    with pytest.raises(checks.CheckFailed, match="got None instead of a function"):
+        check(None)

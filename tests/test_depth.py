@@ -250,6 +250,9 @@ def test_truth_table_frames_wrong_cells():
     frames = [p for p in ax.patches if not p.get_fill()]
     assert len(frames) == 1 and frames[0].get_xy() == (0 - 0.46, 1 - 0.46)
     assert len(ax.texts) == 4
+    fig, ax = plots.figure()
+    plots.truth_table(ax, [[0.5, 0.5]], [[0, 1]], ["a"], ["t1", "t2"])   # undecided: both framed
+    assert len([p for p in ax.patches if not p.get_fill()]) == 2
     with pytest.raises(ValueError, match="row labels"):
         plots.truth_table(ax, [[0.1, 0.9]], [[0, 1]], ["a", "b"], ["t1", "t2"])
 

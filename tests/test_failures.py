@@ -343,7 +343,8 @@ def test_true_gradient_leaves_the_parameters_unchanged_and_straight_through_lear
         train.fit(model, lambda s: task.sample(128, gen)[:2], loss=failures.step_loss(variant, task.levels),
                   optimizer="adam", lr=3e-2, steps=300, progress=False)
         moved = max(float((p.detach() - q).abs().max()) for p, q in zip(model.parameters(), start))
-        out = failures.step_output(variant, model(x_test), task.levels, training=False)
+        with torch.no_grad():
+            out = failures.step_output(variant, model(x_test), task.levels, training=False)
         results[variant] = (moved, float(((out - y_test) ** 2).mean()))
     assert results["gradient"][0] == 0.0
     assert results["straight-through"][0] > 0.1
@@ -385,3 +386,15 @@ def test_train_stocks_hand_gradients_match_an_autograd_run(one_thread):
         p = torch.softmax(W + b, dim=-1)
         expected = -p.gather(2, labels[..., None]).squeeze(-1).mean(dim=1)
     assert np.allclose(h.loss[-1], expected.numpy(), atol=1e-5)
+
+
+def test_parity_gradient_deviation_sizes_and_values():
+    d = 4
+    model = nets.mlp([d, 6, 1], init="normal", seed=3, dtype=torch.float64)
+    sizes, dev = failures.parity_gradient_deviation(model, d)
+    grads, G2 = failures.parity_gradients(model, d)
+    assert grads.shape == (16, sum(p.numel() for p in model.parameters()))
+    assert G2 > 0 and sizes.tolist()[:4] == [0, 1, 1, 2] and sizes[-1] == 4
+    mean = grads.mean(0)
+    assert dev[5] == pytest.approx(float((grads[5] - mean).norm() / mean.norm()))
+    assert (dev >= 0).all()

@@ -505,36 +505,43 @@ def check_mutual_information_bits(fn) -> None:
 # --- Simplicity bias ---
 # Chapter 7. The references are written out here, independent of deepwhy.spectral.
 
+def _ch7_one_number(fn, ex, cases, reference, name, hint):
+    """Run ``fn(*args)`` on each ``(*args, description)`` case and compare its single number with ``reference``."""
+    __tracebackhide__ = True
+    for *args, where in cases:
+        got = call_student(fn, *[np.copy(a) for a in args], exercise=ex, describe=where)
+        value = to_numpy(got, name)
+        if value.size != 1:
+            fail(f"{ex}: for {where}, expected a single number, got an array of shape {value.shape}.",
+                 "the result is one number, not one per frequency or per bin.")
+        compare(value.reshape(()), reference(*args), inputs=where, exercise=ex, atol=1e-9, rtol=1e-7, hint=hint)
+
+
 def check_relative_error_at(fn) -> None:
     """Check ``fn(pred, target, k)``: |F[pred](k) - F[target](k)| / |F[target](k)| for 1-D arrays.
 
     Used in: simplicity bias, Exercise 7.1.
     """
     __tracebackhide__ = True
-    ex = "Exercise 7.1 (relative error at one frequency)"
     rng = np.random.default_rng(707)
-    hint = ("take the discrete Fourier transform of both signals (np.fft.rfft or np.fft.fft), pick entry k "
-            "of each, and divide the modulus of their difference by the modulus of the target's entry.")
-    cases = []
     x = np.linspace(-1, 1, 64, endpoint=False)
     target = np.sin(2 * np.pi * 2 * x) + 0.5 * np.cos(2 * np.pi * 7 * x)
-    cases.append((target.copy(), target, 4, "a perfect fit"))
-    cases.append((np.zeros(64), target, 14, "a zero prediction"))
-    cases.append((np.sin(2 * np.pi * 2 * x), target, 14, "a fit that misses the high frequency"))
+    cases = [(target, target, 4, "a perfect fit, k = 4"),
+             (np.zeros(64), target, 14, "a zero prediction, k = 14"),
+             (np.sin(2 * np.pi * 2 * x), target, 14, "a fit that misses the high frequency, k = 14")]
     for n, k in [(101, 3), (50, 11)]:
         t = rng.normal(size=n)
-        cases.append((t + 0.3 * rng.normal(size=n), t, k, f"random signals of length {n}"))
-    for pred, target, k, what in cases:
-        where = f"{what}, k = {k}"
-        got = call_student(fn, pred.copy(), target.copy(), k, exercise=ex, describe=where)
-        value = to_numpy(got, "relative_error_at(pred, target, k)")
-        if value.size != 1:
-            fail(f"{ex}: for {where}, expected a single number, got an array of shape {value.shape}.",
-                 "index the two transforms at k before taking the difference.")
-        ft, fp = np.fft.rfft(target)[k], np.fft.rfft(pred)[k]
-        expected = abs(fp - ft) / abs(ft)
-        compare(value.reshape(()), expected, inputs=where, exercise=ex, atol=1e-9, rtol=1e-7, hint=hint)
-    passed("0 for a perfect fit, 1 for a missing frequency, and the right value on unseen signals")
+        cases.append((t + 0.3 * rng.normal(size=n), t, k, f"random signals of length {n}, k = {k}"))
+
+    def reference(pred, target, k):
+        ft = np.fft.rfft(target)[k]
+        return abs(np.fft.rfft(pred)[k] - ft) / abs(ft)
+
+    _ch7_one_number(fn, "Exercise 7.1 (relative error at one frequency)", cases, reference,
+                    "relative_error_at(pred, target, k)",
+                    "take the discrete Fourier transform of both signals (np.fft.rfft or np.fft.fft), pick entry "
+                    "k of each, and divide the modulus of their difference by the modulus of the target's entry.")
+    passed("0 for a perfect fit, 1 for a lost frequency, right on new signals")
 
 
 def check_effective_number(fn) -> None:
@@ -543,32 +550,28 @@ def check_effective_number(fn) -> None:
     Used in: simplicity bias, Exercise 7.2.
     """
     __tracebackhide__ = True
-    ex = "Exercise 7.2 (effective number of directions)"
     rng = np.random.default_rng(7077)
-    hint = ("bin each angle with floor((angle + 180) / bin_deg), add up the amplitudes per bin, divide by "
-            "the total to get probabilities p (skip empty bins), and return exp(-sum(p * log(p))).")
+    pair = np.r_[np.full(5, -100.5), np.full(5, 60.5)]
     cases = [
-        (np.full(20, 31.0) + rng.uniform(0, 0.5, 20), rng.uniform(0.5, 1, 20), 3.0, "20 neurons in one bin"),
-        (np.r_[np.full(5, -100.5), np.full(5, 60.5)], np.ones(10), 3.0, "two equal clusters"),
-        (np.r_[np.full(5, -100.5), np.full(5, 60.5)], np.r_[np.ones(5), 3 * np.ones(5)], 3.0,
-         "two clusters, one three times heavier"),
+        (np.full(20, 31.0) + rng.uniform(0, 0.5, 20), rng.uniform(0.5, 1, 20), 3.0, "20 neurons in one 3-degree bin"),
+        (pair, np.ones(10), 3.0, "two equal clusters, 3-degree bins"),
+        (pair, np.r_[np.ones(5), 3 * np.ones(5)], 3.0, "two clusters, one three times heavier, 3-degree bins"),
         (rng.uniform(-179, 179, 50), rng.uniform(0, 1, 50), 5.0, "50 random angles, 5-degree bins"),
         (rng.uniform(-179, 179, 30), rng.exponential(1, 30), 10.0, "30 random angles, 10-degree bins"),
     ]
-    for angles, amp, bin_deg, what in cases:
-        where = f"{what} (bin_deg = {bin_deg})"
-        got = call_student(fn, angles.copy(), amp.copy(), bin_deg, exercise=ex, describe=where)
-        value = to_numpy(got, "effective_number(...)")
-        if value.size != 1:
-            fail(f"{ex}: for {where}, expected a single number, got an array of shape {value.shape}.",
-                 "sum over the bins: the result is one number.")
+
+    def reference(angles, amplitudes, bin_deg):
         bins = int(round(360 / bin_deg))
-        idx = np.floor((angles + 180) / bin_deg).astype(int) % bins
-        mass = np.bincount(idx, weights=amp, minlength=bins)
+        mass = np.bincount(np.floor((angles + 180) / bin_deg).astype(int) % bins, weights=amplitudes,
+                           minlength=bins)
         p = mass[mass > 0] / mass.sum()
-        expected = np.exp(-(p * np.log(p)).sum())
-        compare(value.reshape(()), expected, inputs=where, exercise=ex, atol=1e-9, rtol=1e-7, hint=hint)
-    passed("1 for one direction, 2 for two equal ones, fewer when one dominates, and unseen random spreads")
+        return np.exp(-(p * np.log(p)).sum())
+
+    _ch7_one_number(fn, "Exercise 7.2 (effective number of directions)", cases, reference,
+                    "effective_number(angles_deg, amplitudes, bin_deg)",
+                    "bin each angle with floor((angle + 180) / bin_deg), add up the amplitudes per bin, divide by "
+                    "the total to get probabilities p (skip empty bins), and return exp(-sum(p * log(p))).")
+    passed("1 for one direction, 2 for two equal ones, right on random spreads")
 
 
 # --- Why depth ---
@@ -610,7 +613,7 @@ def check_unit_shares(fn) -> None:
                  "when no unit varies the total work is 0: return zeros instead of dividing by it.")
         compare(g, expected, inputs=where, exercise=ex, atol=1e-9, rtol=1e-7, hint=hint,
                 name="unit_shares(v, H)")
-    passed("shares on 5 unseen cases, including a constant unit with a huge weight and an all-constant layer")
+    passed("unit shares on 5 unseen cases, constant units included")
 
 
 def check_tree_compose(fn) -> None:
@@ -643,7 +646,7 @@ def check_tree_compose(fn) -> None:
             g = g[:, 0]
         compare(g, reference(node, X), inputs=where, exercise=ex, atol=1e-9, rtol=1e-7, hint=hint,
                 name="tree_compose(node, X)")
-    passed("balanced trees of 3 unseen node functions, with 2 to 16 leaves")
+    passed("trees of 3 unseen node functions, 2 to 16 leaves")
 
 
 # --- Failure modes of gradient-based learning ---
@@ -694,7 +697,7 @@ def check_parity_gradient_variance(fn) -> None:
                  "average the squared norms over the targets: the answer is a single float.")
         compare(g.reshape(()), _ch6_parity_variance(J, X), inputs=where, exercise=ex, atol=1e-10,
                 rtol=1e-8, hint=hint, name="gradient_variance(J, X)")
-    passed("the variance over all 2^d parities, for d = 1, 2, 4, 5 and inputs in any order")
+    passed("the variance over all 2^d parities (d = 1, 2, 4, 5, any order)")
 
 
 def check_straight_through(fn) -> None:
@@ -737,4 +740,4 @@ def check_straight_through(fn) -> None:
         compare(grad, upstream, inputs=where, exercise=f"{ex}, backward pass", atol=1e-12,
                 hint="straight-through means the backward pass copies the incoming gradient unchanged: "
                      "return grad_output (and None for levels). The true derivative, 0, is what we avoid.")
-    passed("forward rounds down onto the levels, backward passes the gradient straight through")
+    passed("rounds down onto the levels, passes gradients straight through")

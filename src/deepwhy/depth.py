@@ -361,7 +361,7 @@ def masked_mse(pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
     Pad each member's training set to a common length with NaN targets, and members with
     different numbers of examples train together as one batched model.
-    Used in: why depth (the sawtooth, several training-set sizes at once).
+    Used in: why depth (parity and the sawtooth: several training-set sizes in one batch).
     """
     if pred.dim() != 3 or y.shape != pred.shape:
         raise ValueError(f"pred and y must both be (members, n, out) of equal shape, "

@@ -245,6 +245,23 @@ def parity_gradient_variance(model: nn.Module, d: int) -> GradientVariance:
     return GradientVariance(int(d), variance, G2 / 2**d, float((mean**2).sum()))
 
 
+def parity_gradient_deviation(model: nn.Module, d: int):
+    """Return ``(sizes, deviation)``: for each of the 2^d parity targets, its subset size and gradient deviation.
+
+    ``deviation[v]`` is ||grad F_v - E_v' grad F_v'|| / ||E_v' grad F_v'||, how far the gradient
+    for target v is from the average gradient, relative to the average's length, and
+    ``sizes[v]`` is the number of bits in the subset v. Both are numpy arrays of length 2^d.
+    See :func:`parity_gradients` for the set-up.
+
+    Used in: failure modes (which parities the gradient can tell apart).
+    """
+    grads, _ = parity_gradients(model, d)
+    mean = grads.mean(dim=0)
+    deviation = ((grads - mean).norm(dim=1) / mean.norm()).numpy()
+    sizes = np.array([bin(v).count("1") for v in range(2**d)])
+    return sizes, deviation
+
+
 # --------------------------------------------------------------------------------------
 # 2. Decomposition vs end-to-end: the stocks experiment
 # --------------------------------------------------------------------------------------

@@ -296,8 +296,8 @@ def frequency_heatmap(ax, steps, freqs, values, vmin: float = 0.0, vmax: float =
 def truth_table(ax, pred, target, row_labels: Sequence[str], col_labels: Sequence[str], threshold: float = 0.5):
     """Draw predictions against targets as a table: one cell per (row, column), coloured by the prediction.
 
-    Each cell shows the prediction and, below it, the target; a cell on the wrong side of
-    ``threshold`` gets a red frame.
+    Each cell shows the prediction and, below it, the target; a cell whose prediction is
+    ``threshold`` or more away from its target (wrong, or undecided) gets a red frame.
 
     Args:
         pred, target: (rows, cols) arrays of numbers in [0, 1].
@@ -318,9 +318,9 @@ def truth_table(ax, pred, target, row_labels: Sequence[str], col_labels: Sequenc
     for r in range(pred.shape[0]):
         for c in range(pred.shape[1]):
             ax.text(c, r, f"{pred[r, c]:.2f}\n({target[r, c]:g})", ha="center", va="center", fontsize=9)
-            if (pred[r, c] > threshold) != (target[r, c] > threshold):
+            if abs(pred[r, c] - target[r, c]) >= threshold - 1e-3:
                 ax.add_patch(Rectangle((c - 0.46, r - 0.46), 0.92, 0.92, fill=False,
-                                                   edgecolor=COLORS[1], linewidth=2.5))
+                                       edgecolor=COLORS[1], linewidth=2.5))
     ax.set_xticks(range(len(col_labels)), col_labels)
     ax.set_yticks(range(len(row_labels)), row_labels)
     ax.tick_params(length=0)
