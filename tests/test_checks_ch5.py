@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from deepwhy import checks
+from student_answers import raises, returns_none, stub
 
 
 def good_unit_shares(v, H):
@@ -16,18 +17,6 @@ def good_tree_compose(node, X):
     while len(cols) > 1:
         cols = [node(cols[i], cols[i + 1]) for i in range(0, len(cols), 2)]
     return cols[0]
-
-
-def stub(*args):
-    raise NotImplementedError("write your code here")
-
-
-def returns_none(*args):
-    return None
-
-
-def raises(*args):
-    raise IndexError("list index out of range")
 
 
 def _left_fold(node, X):  # a chain, not a tree
