@@ -101,3 +101,50 @@ def test_register_activation():
         nets.register_activation("", lambda x: x)
     with pytest.raises(ValueError):
         nets.register_activation("bad", 3)
+
+
+def _grads(model, X, fused):
+    """Output and gradients (parameters, then X) of a fixed scalar function of the ensemble."""
+    model.fused = fused
+    X = X.detach().clone().requires_grad_(True)
+    out = model(X)
+    weights = torch.linspace(-1, 1, out.numel(), dtype=out.dtype).reshape(out.shape)
+    (out * weights).sum().backward()
+    grads = [p.grad.clone() for p in model.parameters()] + [X.grad.clone()]
+    model.zero_grad(set_to_none=True)
+    return out.detach(), grads
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "identity"])
+@pytest.mark.parametrize("sizes,shared,bias", [
+    ([1, 16, 16, 1], True, True),   # the medium benchmark's shape: fan-in 1 first, fan-out 1 last
+    ([3, 5, 4, 2], False, True),
+    ([2, 8, 1], False, False),
+    ([4, 1, 6, 3], True, False),    # a width-1 bottleneck in the middle
+    ([5, 2], True, True),           # a single layer
+])
+def test_hand_written_backward_equals_autograd(activation, sizes, shared, bias):
+    ens = nets.EnsembleMLP(sizes, 3, activation=activation, bias=bias, seed=2, dtype=torch.float64)
+    g = torch.Generator().manual_seed(0)
+    shape = (7, sizes[0]) if shared else (3, 7, sizes[0])
+    X = torch.randn(*shape, generator=g, dtype=torch.float64)
+    out_f, grads_f = _grads(ens, X, fused=True)
+    out_a, grads_a = _grads(ens, X, fused=False)
+    torch.testing.assert_close(out_f, out_a, rtol=1e-12, atol=1e-12)
+    assert len(grads_f) == len(grads_a)
+    for gf, ga in zip(grads_f, grads_a):
+        assert gf.shape == ga.shape
+        torch.testing.assert_close(gf, ga, rtol=1e-10, atol=1e-12)
+
+
+def test_hand_written_backward_passes_gradcheck():
+    ens = nets.EnsembleMLP([2, 4, 3, 1], 2, activation="tanh", seed=0, dtype=torch.float64)
+    X = torch.randn(5, 2, dtype=torch.float64, requires_grad=True)
+    params = [*ens.weights, *ens.biases]
+    assert torch.autograd.gradcheck(lambda X, *p: nets._EnsembleForward.apply(X, "tanh", True, *p), (X, *params))
+
+
+def test_other_activations_fall_back_to_autograd():
+    ens = nets.EnsembleMLP([1, 8, 1], 2, activation="gelu")
+    out = ens(torch.linspace(-1, 1, 5)[:, None])
+    assert out.grad_fn is not None and "_EnsembleForward" not in type(out.grad_fn).__name__

@@ -133,7 +133,8 @@ def test_dropout_can_differ_between_members():
     out = model(X)
     model.eval()
     plain = model(X)
-    assert torch.equal(out[0], plain[0])  # p = 0: untouched
-    assert not torch.equal(out[1], plain[1])
+    # p = 0: untouched (up to rounding: the plain ensemble runs its hand-written fast path)
+    torch.testing.assert_close(out[0], plain[0], rtol=1e-6, atol=1e-7)
+    assert (out[1] - plain[1]).abs().max() > 1e-2
     with pytest.raises(ValueError, match="one per member"):
         regularize.DropoutEnsemble(ens, p=[0.1, 0.2, 0.3])

@@ -139,7 +139,7 @@ class DropoutEnsemble(nn.Module):
         h = X
         last = len(ens.weights) - 1
         for l, W in enumerate(ens.weights):
-            if h.dim() == 2 or not ens.bias:  # the same operations as EnsembleMLP.forward
+            if h.dim() == 2 or not ens.bias:  # EnsembleMLP's function, with dropout added
                 h = torch.matmul(h, W) + (ens.biases[l] if ens.bias else 0)
             else:
                 h = torch.baddbmm(ens.biases[l], h, W)
