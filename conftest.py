@@ -3,8 +3,10 @@
 nbval runs each notebook cell as a test item. This hook adds up the setup, call and
 teardown time of every cell (kernel start included) per notebook, prints one line per
 notebook at the end, and fails the run when a notebook exceeds NOTEBOOK_BUDGET_S or the
-whole book exceeds BOOK_BUDGET_S. It also fails the run when a notebook's opening
-"runs in about N s" is missing or N is more than 1.5 times the measured time.
+whole book exceeds BOOK_BUDGET_S, or when a notebook's opening does not say "runs in about
+N s". The stated N is measured on the course's reference machine (2 cores); where the measured
+time differs from it by more than 1.5 times either way, the run prints a note but does not
+fail, because a faster or slower laptop is no fault of the notebook.
 """
 from __future__ import annotations
 
@@ -43,17 +45,25 @@ def stated_seconds(path: str) -> float | None:
     return None
 
 
+def _notes():
+    """Return the notebooks whose stated time is off by more than 1.5 times either way."""
+    out = []
+    for path, seconds in sorted(_seconds.items()):
+        stated = stated_seconds(path)
+        if stated is not None and not stated / 1.5 <= seconds <= 1.5 * stated:
+            out.append(f"{path} says it runs in about {stated:g} s (on the reference machine); "
+                       f"here it took {seconds:.1f} s")
+    return out
+
+
 def _problems():
-    """Return the budget problems: notebooks over budget or whose stated time is off."""
+    """Return the budget problems: notebooks over budget or without a stated time."""
     out = []
     for path, seconds in sorted(_seconds.items()):
         if seconds > NOTEBOOK_BUDGET_S:
             out.append(f"{path} took {seconds:.1f} s, over the {NOTEBOOK_BUDGET_S:.0f} s budget")
-        stated = stated_seconds(path)
-        if stated is None:
+        if stated_seconds(path) is None:
             out.append(f"{path} does not say 'runs in about N s' in its first markdown cells")
-        elif stated > 1.5 * seconds:
-            out.append(f"{path} says it runs in about {stated:g} s, more than 1.5 x the {seconds:.1f} s measured")
     total = sum(_seconds.values())
     if total > BOOK_BUDGET_S:
         out.append(f"all notebooks took {total:.1f} s, over the {BOOK_BUDGET_S:.0f} s budget")
@@ -73,6 +83,8 @@ def pytest_terminal_summary(terminalreporter):
     total = sum(_seconds.values())
     tr.write_line(f"{'all notebooks':<{width}}  {total:7.1f}  (budget {NOTEBOOK_BUDGET_S:.0f} s each, "
                   f"{BOOK_BUDGET_S:.0f} s in all)")
+    for note in _notes():
+        tr.write_line(f"note: {note}", yellow=True)
     for problem in _problems():
         tr.write_line(f"FAILED: {problem}", red=True, bold=True)
 

@@ -109,7 +109,7 @@ def test_xor_accepts_correct_functions(capsys):
 
 
 def _stub(X):
-    raise NotImplementedError("Exercise 0.1: write your code here")
+    raise NotImplementedError("Exercise 1: write your code here")
 
 
 @pytest.mark.parametrize("fn, expected", [
@@ -122,6 +122,6 @@ def _stub(X):
 def test_xor_rejects_with_a_readable_message(fn, expected, capsys):
     msg = _message(checks.check_xor_by_hand, fn)
     assert expected in msg
-    assert msg.startswith(("Exercise 0.1", "xor_by_hand(X)"))  # names the exercise or the function
+    assert msg.startswith(("Exercise 1", "xor_by_hand(X)"))  # names the exercise or the function
     assert len(msg.splitlines()) <= 4
     assert "✗ " + msg in capsys.readouterr().out

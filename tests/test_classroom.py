@@ -288,9 +288,9 @@ def test_student_intro_runs_until_its_exercise_then_stops_with_one_readable_line
     outputs = student.cells[check].outputs
     error = next(o for o in outputs if o.output_type == "error")
     assert error.ename == "CheckFailed" and "not attempted yet" in error.evalue
-    assert error.traceback == ["CheckFailed: Exercise 0.1: not attempted yet."]  # one line, no stack
+    assert error.traceback == ["CheckFailed: Exercise 1: not attempted yet."]  # one line, no stack
     printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
-    assert printed.startswith("✗ Exercise 0.1: not attempted yet.") and "hint:" in printed
+    assert printed.startswith("✗ Exercise 1: not attempted yet.") and "hint:" in printed
 
 
 def test_grade_reports_each_exercise_of_each_notebook(tmp_path, capsys):
@@ -360,4 +360,4 @@ def test_rough_minutes():
 
 def test_chapter_number():
     assert [classroom.chapter_number(p) for p in ("book/06_failure_modes.ipynb", "intro.ipynb", "x.ipynb")] \
-        == [6, 0, None]
+        == [6, None, None]

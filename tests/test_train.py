@@ -45,6 +45,23 @@ def test_ensemble_float32_within_1e5():
         assert (p - q).abs().max() < 1e-5
 
 
+def test_fit_takes_per_member_class_labels():
+    # member i learns its own labelling of the same 12 points, with minibatches
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(12, 2, generator=g, dtype=torch.float64)
+    labels = torch.randint(0, 3, (2, 12), generator=g)
+    ens = nets.EnsembleMLP([2, 8, 3], members=2, activation="tanh", seed=1, dtype=torch.float64)
+    alone = ens.member(1)
+    train.fit(ens, X, labels, loss="cross_entropy", optimizer="adam", lr=0.05, steps=30, batch_size=5,
+              progress=False)
+    train.fit(alone, X, labels[1], loss="cross_entropy", optimizer="adam", lr=0.05, steps=30, batch_size=5,
+              progress=False)
+    for p, q in zip(ens.member(1).parameters(), alone.parameters()):
+        assert torch.allclose(p, q, atol=1e-10, rtol=0)
+    with pytest.raises(ValueError, match="same number of examples"):
+        train.fit(ens, X, labels[:, :10], loss="cross_entropy", steps=1, progress=False)
+
+
 def test_losses_per_member_and_shared_targets():
     pred = torch.tensor([[[1.0], [3.0]], [[0.0], [0.0]]])  # 2 members, 2 points
     y = torch.tensor([[1.0], [1.0]])

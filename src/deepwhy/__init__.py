@@ -67,8 +67,8 @@ def use_cpu(threads: int = 1) -> dict:
       is fastest, and steady on a busy laptop.
     - On Linux (glibc), freed memory stays with the process instead of going back to the
       operating system. Otherwise every training step maps fresh pages for its activations
-      and the kernel zeroes them: on the medium benchmark that page-faulting took about a
-      third of the time.
+      and the kernel zeroes them: on the medium benchmark that page-faulting took a third
+      to a half of the time.
 
     Used in: every chapter's first code cell, and the ensemble benchmark.
     """

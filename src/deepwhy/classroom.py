@@ -69,12 +69,16 @@ class Exercise:
 # ------------------------------------------------------------------------------------------
 
 def chapter_number(path) -> int | None:
-    """Return the chapter number of a notebook from its file name: ``06_x`` -> 6, ``intro`` -> 0."""
+    """Return the chapter number of a notebook from its file name: ``06_x`` -> 6, else None.
+
+    A notebook without a number (the introduction) numbers its exercises 1, 2, ..., as the
+    HTML book does.
+    """
     stem = pathlib.Path(path).stem
     match = re.match(r"(\d+)_", stem)
     if match:
         return int(match.group(1))
-    return 0 if stem == "intro" else None
+    return None
 
 
 def _source(cell) -> str:

@@ -142,8 +142,9 @@ def fit(model: torch.nn.Module, X, y=None, loss="mse", optimizer="sgd", steps: i
 
     Args:
         model: any ``nn.Module``; an ``EnsembleMLP`` gets per-member losses.
-        X, y: the training set (tensors with the same first dimension, or ``X`` of shape
-            ``(members, n, d)`` for an ensemble). Or ``X`` is a callable ``step -> (Xb, yb)``
+        X, y: the training set (tensors with the same first dimension; for an ensemble, ``X``
+            may be ``(members, n, d)`` and ``y`` ``(members, n, out)`` or, integer class labels,
+            ``(members, n)``). Or ``X`` is a callable ``step -> (Xb, yb)``
             that yields a fresh batch each step (online data) and ``y`` is None.
         loss: a name in :data:`LOSSES`, or a callable ``(pred, y) -> loss`` that returns a
             scalar or a ``(members,)`` tensor.
@@ -167,7 +168,10 @@ def fit(model: torch.nn.Module, X, y=None, loss="mse", optimizer="sgd", steps: i
             raise ValueError(f"X and y must be tensors (or X a callable step -> (Xb, yb)), got "
                              f"{type(X).__name__} and {type(y).__name__}")
         n = X.shape[-2] if X.dim() == 3 else X.shape[0]
-        n_y = y.shape[-2] if (y.dim() == 3) else y.shape[0]
+        # per member: (members, n, out) targets, or (members, n) integer class labels
+        y_per_member = y.dim() == 3 or (y.dim() == 2 and not torch.is_floating_point(y)
+                                        and y.shape[0] != n and y.shape[1] == n)
+        n_y = y.shape[1] if y_per_member else y.shape[0]
         if n != n_y:
             raise ValueError(f"X and y must hold the same number of examples, got X {tuple(X.shape)} and y {tuple(y.shape)}")
         if batch_size is not None:
@@ -183,9 +187,7 @@ def fit(model: torch.nn.Module, X, y=None, loss="mse", optimizer="sgd", steps: i
         if batch_size is None:
             return X, y
         idx = torch.randint(0, n, (batch_size,), generator=gen)
-        if X.dim() == 3:
-            return X[:, idx], (y[:, idx] if y.dim() == 3 else y[idx])
-        return X[idx], y[idx]
+        return (X[:, idx] if X.dim() == 3 else X[idx]), (y[:, idx] if y_per_member else y[idx])
 
     steps_rec, loss_rec, metric_rec = [], [], {k: [] for k in metrics}
 
