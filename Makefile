@@ -24,13 +24,15 @@ book: $(STAMP)
 	@$(MAKE) --no-print-directory html
 
 # The build itself, without the set-up (tests/test_book.py calls it).
-# jupyter-cache keys on cell source only. Key it on src/ too: when the package
-# changes, the cached notebook outputs are dropped and the notebooks run again.
+# jupyter-cache keys on cell source only, and Sphinx re-reads only pages whose source changed.
+# Key both on src/ and the pinned versions too: when either changes, the cached notebook
+# outputs and Sphinx's parsed pages are dropped, and every notebook runs again.
 html:
 	@mkdir -p _build
-	@new=$$(find src -name '*.py' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16); \
+	@new=$$(find src requirements.txt -name '*.py' -o -name requirements.txt | sort | xargs sha256sum | sha256sum | cut -c1-16); \
 	old=$$(cat _build/.src-hash 2>/dev/null); \
-	if [ "$$new" != "$$old" ]; then echo "src/ changed: clearing the notebook cache"; rm -rf _build/.jupyter_cache; fi; \
+	if [ "$$new" != "$$old" ]; then echo "src/ or requirements.txt changed: clearing the notebook cache"; \
+		rm -rf _build/.jupyter_cache _build/.doctrees; fi; \
 	echo $$new > _build/.src-hash
 	$(PY) -m deepwhy.ledger page book/ --out book/claims.md
 	DEEPWHY_PROGRESS=0 DEEPWHY_STATIC=1 $(VENV)/bin/jupyter-book build . -W -n --keep-going

@@ -32,3 +32,19 @@ def test_interactive_mode_builds_a_widget(monkeypatch):
 def test_explorer_rejects_non_callables():
     with pytest.raises(ValueError, match="callable"):
         widgets.explorer(42)
+
+
+def test_animation_html_drops_the_cdn_stylesheet_only_in_the_book(monkeypatch):
+    from matplotlib.animation import FuncAnimation
+
+    from deepwhy import plots
+
+    fig, ax = plt.subplots()
+    (line,) = ax.plot([0, 1], [0, 1])
+    anim = FuncAnimation(fig, lambda i: line.set_ydata([0, i]), frames=2)
+    monkeypatch.setenv("DEEPWHY_STATIC", "1")
+    book = plots.animation_html(anim, default_mode="once").data
+    monkeypatch.setenv("DEEPWHY_STATIC", "0")
+    live = plots.animation_html(anim, default_mode="once").data
+    plt.close(fig)
+    assert "<img" in book and "font-awesome" in live and "font-awesome" not in book

@@ -103,6 +103,25 @@ def decision_boundary(ax, predict: Callable, X, y=None, extent=(-0.5, 1.5, -0.5,
     return ax
 
 
+def animation_html(animation, **kwargs):
+    """Return a matplotlib animation as an ``IPython.display.HTML`` player (``to_jshtml(**kwargs)``).
+
+    In the built book (``DEEPWHY_STATIC=1``) the player's link to Font Awesome on a CDN is
+    dropped: the book's theme has its own copy of the icons, and the page stays offline.
+
+    Used in: optimizers (the saddle race), simplicity bias (the frequency principle movie).
+    """
+    import os
+    import re
+
+    from IPython.display import HTML
+
+    html = animation.to_jshtml(**kwargs)
+    if os.environ.get("DEEPWHY_STATIC", "0") == "1":
+        html = re.sub(r"<link[^>]*font-awesome[^>]*>", "", html)
+    return HTML(html)
+
+
 def figure(ncols: int = 1, nrows: int = 1, width: float = 3.2, height: float = 3.0, **kwargs):
     """Return ``(fig, axes)`` sized ``width x height`` inches per panel, in the course style."""
     use_style()

@@ -1,5 +1,9 @@
-"""A small Sphinx extension for the book's HTML: two fixes for console errors of the theme stack.
+"""A small Sphinx extension for the book's HTML: MathJax served locally, and two console fixes.
 
+- MathJax: when the ``mathjax`` package (PyPI: django-static-mathjax, MathJax 3 itself, no
+  Django needed) is installed, the book ships its own copy in ``_static/mathjax/`` and loads it
+  from there, so formulas render with no network, as the rest of the book does. Without the
+  package, Sphinx's default (a CDN) is used.
 - sphinx-thebe registers its configuration script twice under Jupyter Book 1.0, which makes
   the browser report "Identifier 'THEBE_JS_URL' has already been declared": keep one copy.
 - the theme's colour mode defaults to an empty string, which the theme reports as an invalid
@@ -8,6 +12,43 @@
 Enabled in _config.yml (sphinx.extra_extensions). Checked by tests/test_book.py.
 """
 from __future__ import annotations
+
+import importlib.util
+import pathlib
+import shutil
+
+#: The parts of MathJax's es5 distribution the book needs: the combined TeX + MathML to
+#: CommonHTML component, its fonts, and the TeX extensions it may load on demand.
+MATHJAX_PARTS = ("tex-mml-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions")
+
+
+def mathjax_es5() -> pathlib.Path | None:
+    """Return the folder of MathJax's es5 files from the installed ``mathjax`` package, or None."""
+    spec = importlib.util.find_spec("mathjax")
+    for root in (spec.submodule_search_locations or []) if spec else []:
+        es5 = pathlib.Path(root) / "static" / "mathjax" / "es5"
+        if all((es5 / part).exists() for part in MATHJAX_PARTS):
+            return es5
+    return None
+
+
+def _use_local_mathjax(app, config):
+    if mathjax_es5() is not None:
+        config.mathjax_path = "mathjax/tex-mml-chtml.js"  # relative to _static
+
+
+def _copy_mathjax(app, exception):
+    es5 = mathjax_es5()
+    if exception is not None or es5 is None or app.builder.format != "html":
+        return
+    target = pathlib.Path(app.outdir) / "_static" / "mathjax"
+    for part in MATHJAX_PARTS:
+        src, dst = es5 / part, target / part
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+        else:
+            shutil.copy2(src, dst)
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree):
@@ -31,7 +72,9 @@ def _default_mode(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
-    """Register the two fixes with Sphinx."""
+    """Register local MathJax and the two fixes with Sphinx."""
+    app.connect("config-inited", _use_local_mathjax)
+    app.connect("build-finished", _copy_mathjax)
     app.connect("html-page-context", _default_mode)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
