@@ -137,6 +137,9 @@ class EnsembleMLP(nn.Module):
 
     ``forward(X)`` takes ``X`` of shape ``(n, d)``, shared by every member, or
     ``(members, n, d)``, one input per member, and returns ``(members, n, sizes[-1])``.
+    With relu, tanh, sigmoid or identity its backward pass is written out by hand (the rules
+    of the backprop chapter, see :class:`_EnsembleForward`); ``model.fused = False`` hands it
+    to autograd instead. Other activations always use autograd.
 
     Used in: every figure that shows a spread over seeds (see "Many seeds at once").
     """
