@@ -138,3 +138,6 @@ def test_dropout_can_differ_between_members():
     assert (out[1] - plain[1]).abs().max() > 1e-2
     with pytest.raises(ValueError, match="one per member"):
         regularize.DropoutEnsemble(ens, p=[0.1, 0.2, 0.3])
+    model.train()
+    with pytest.raises(ValueError, match="sizes\\[0\\]"):  # the ensemble's own check of X
+        model(torch.zeros(3, 5))

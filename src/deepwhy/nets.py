@@ -162,7 +162,8 @@ class EnsembleMLP(nn.Module):
             if self.bias:
                 self.biases.append(nn.Parameter(torch.stack([m[l][1] for m in per_member]).unsqueeze(1)))
 
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
+    def check_input(self, X) -> None:
+        """Raise ValueError unless ``X`` has shape ``(n, sizes[0])`` or ``(members, n, sizes[0])``."""
         if not isinstance(X, torch.Tensor) or X.dim() not in (2, 3):
             got = tuple(X.shape) if isinstance(X, torch.Tensor) else type(X).__name__
             raise ValueError(f"X must be a tensor of shape (n, {self.sizes[0]}) or "
@@ -172,18 +173,24 @@ class EnsembleMLP(nn.Module):
         if X.dim() == 3 and X.shape[0] != self.members:
             raise ValueError(f"a 3-D X must have members = {self.members} as its first dimension, "
                              f"got shape {tuple(X.shape)}")
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        self.check_input(X)
         if self.fused and self.activation in _FUSED:
             params = [*self.weights, *(self.biases if self.bias else ())]
             return _EnsembleForward.apply(X, self.activation, self.bias, *params)
         return self._autograd_forward(X)
 
     #: With relu, tanh, sigmoid or identity, ``forward`` runs all layers as one autograd node
-    #: whose backward is written out by hand (see :class:`_EnsembleForward`): the same numbers,
-    #: equal up to rounding, and faster. Set ``model.fused = False`` to let autograd differentiate every op.
+    #: whose backward is written out by hand (see :class:`_EnsembleForward`): equal up to
+    #: rounding, and faster. Set ``model.fused = False`` to let autograd differentiate every op.
     fused = True
 
-    def _autograd_forward(self, X: torch.Tensor) -> torch.Tensor:
-        """The same function as ``forward``, built from plain torch ops and differentiated by autograd."""
+    def _autograd_forward(self, X: torch.Tensor, after_hidden: Callable | None = None) -> torch.Tensor:
+        """The same function as ``forward``, built from plain torch ops and differentiated by autograd.
+
+        ``after_hidden(h)``, if given, transforms each hidden layer's activations (dropout does).
+        """
         act = ACTIVATIONS[self.activation]
         h = X
         last = len(self.weights) - 1
@@ -198,6 +205,8 @@ class EnsembleMLP(nn.Module):
                 h = torch.bmm(h, W)
             if l < last:
                 h = act(h)
+                if after_hidden is not None:
+                    h = after_hidden(h)
         return h
 
     def member(self, i: int) -> nn.Sequential:

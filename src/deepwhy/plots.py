@@ -111,13 +111,14 @@ def animation_html(animation, **kwargs):
 
     Used in: optimizers (the saddle race), simplicity bias (the frequency principle movie).
     """
-    import os
     import re
 
     from IPython.display import HTML
 
+    from .widgets import static_mode
+
     html = animation.to_jshtml(**kwargs)
-    if os.environ.get("DEEPWHY_STATIC", "0") == "1":
+    if static_mode():
         html = re.sub(r"<link[^>]*font-awesome[^>]*>", "", html)
     return HTML(html)
 

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from ._validate import positive_float, positive_int
-from .nets import ACTIVATIONS, EnsembleMLP
+from .nets import EnsembleMLP
 
 
 def soft_threshold(w, threshold) -> np.ndarray:
@@ -134,17 +134,10 @@ class DropoutEnsemble(nn.Module):
         ens = self.ensemble
         if not self.training or bool((self.keep == 1).all()):
             return ens(X)
-        ens(X[..., :1, :])  # reuse EnsembleMLP's checks of X's shape on one example
-        act = ACTIVATIONS[ens.activation]
-        h = X
-        last = len(ens.weights) - 1
-        for l, W in enumerate(ens.weights):
-            if h.dim() == 2 or not ens.bias:  # EnsembleMLP's function, with dropout added
-                h = torch.matmul(h, W) + (ens.biases[l] if ens.bias else 0)
-            else:
-                h = torch.baddbmm(ens.biases[l], h, W)
-            if l < last:
-                h = act(h)
-                kept = torch.rand(h.shape, generator=self.generator, dtype=h.dtype) < self.keep
-                h = h * kept / self.keep
-        return h
+        ens.check_input(X)
+
+        def drop(h):
+            kept = torch.rand(h.shape, generator=self.generator, dtype=h.dtype) < self.keep
+            return h * kept / self.keep
+
+        return ens._autograd_forward(X, after_hidden=drop)
