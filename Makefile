@@ -3,6 +3,12 @@
 #   make test   run the unit tests and execute every notebook under pytest
 SHELL := /bin/bash
 PYTHON ?= python3
+# The oldest Python that every pin in requirements.txt has wheels for (pyproject.toml, README and
+# binder/runtime.txt agree; tests/test_requirements.py checks it).
+PYTHON_MIN := 3.11
+# Set TORCH_INDEX to take PyTorch from another index, e.g. the CPU-only build on a Linux laptop:
+#   make test TORCH_INDEX=https://download.pytorch.org/whl/cpu
+TORCH_INDEX ?=
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -15,8 +21,12 @@ export MKL_NUM_THREADS ?= 2
 setup: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; need = tuple(map(int, "$(PYTHON_MIN)".split("."))); \
+		sys.exit(None if sys.version_info[:2] >= need else \
+		f"Python $(PYTHON_MIN) or newer is needed; this is {sys.version.split()[0]} ($(PYTHON)). Set PYTHON=python3.11 (or newer) and run make again.")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(if $(TORCH_INDEX),$(PY) -m pip install --quiet --index-url $(TORCH_INDEX) "$$(grep -E '^torch==' requirements.txt | cut -d' ' -f1)")
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 

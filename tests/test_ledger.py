@@ -17,11 +17,23 @@ def _notebook(tmp_path, name, *sources):
 
 
 def test_claim_records_and_formats():
-    rec = ledger.claim("t-one", "Test", "A claim.", 0.123456, "reproduced", experiment="fig-x", unit="s")
+    assert ledger.claim("t-one", "Test", "A claim.", 0.123456, "reproduced", experiment="fig-x", unit="s") is None
+    rec = ledger.RECORDS[-1]
     assert rec["value"] == "0.123 s" and rec["verdict"] == "reproduced"
-    assert ledger.claim("t-two", "Test", "Another.", [1, 2.5], "nuanced")["value"] == "1 / 2.5"
-    assert ledger.claim("t-three", "Test", "Text.", "exact", "not reproduced")["value"] == "exact"
-    assert [r["key"] for r in ledger.RECORDS][-3:] == ["t-one", "t-two", "t-three"]
+    ledger.claim("t-two", "Test", "Another.", [1, 2.5], "nuanced")
+    assert ledger.RECORDS[-1]["value"] == "1 / 2.5"
+    ledger.claim("t-three", "Test", "Text.", "exact", "not reproduced")
+    assert ledger.RECORDS[-1]["value"] == "exact"
+    ledger.claim("t-four", "Test", "Shown.", 3, "illustration")
+    assert ledger.RECORDS[-1]["verdict"] == "illustration"
+    assert [r["key"] for r in ledger.RECORDS][-4:] == ["t-one", "t-two", "t-three", "t-four"]
+
+
+def test_paste_formats_and_checks_its_key():
+    assert ledger.paste("t-paste", 2.345, "{:.1f}") == "2.3"
+    assert ledger.paste("t-paste-two", [1, 2]) == "1 / 2"
+    with pytest.raises(ValueError, match="key"):
+        ledger.paste("Bad Key", 1)
 
 
 @pytest.mark.parametrize("kwargs, match", [
