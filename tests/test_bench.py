@@ -17,3 +17,10 @@ def test_time_workload_runs_both_ways():
 
 def test_matmul_rate_is_positive():
     assert bench.matmul_gflops(n=64, repeats=2) > 0
+
+
+def test_chapter_timings_report_every_ratio():
+    ratios = bench.backprop_timings()
+    assert set(ratios) == {"gradient / forward (P = 20301)", "finite differences / gradient (P = 1761)",
+                           "ensemble pass: autograd / rules"}
+    assert all(r > 0 for r in ratios.values())

@@ -88,3 +88,24 @@ def test_committed_ledger_page_is_up_to_date():
     expected = ledger.render_page(ROOT / "book", ledger.toc_notebooks(toc, ROOT))
     actual = (ROOT / "book" / "claims.md").read_text(encoding="utf-8")
     assert actual == expected, "book/claims.md is stale: run python -m deepwhy.ledger page book/ --out book/claims.md"
+
+
+def test_summary_groups_a_chapters_claims_by_verdict():
+    ledger.claim("s-one", "Summary test", "Claim one.", 1.0, "nuanced", finding="Held only sometimes.")
+    ledger.claim("s-two", "Summary test", "Claim two.", 2.0, "reproduced", unit="x")
+    ledger.claim("s-three", "Other chapter", "Not here.", 3.0, "reproduced")
+    text = ledger.summary_markdown("Summary test", not_tested=["Claim four, described only."])
+    assert text.index("**Reproduced.**") < text.index("Claim two.") < text.index("**Nuanced")
+    assert "- Claim one. Held only sometimes. (measured: 1.)" in text
+    assert "Not here." not in text and "**Not reproduced" not in text
+    assert text.rstrip().endswith("- Claim four, described only.")
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(chapter="Nobody"), "no claims"), (dict(chapter=""), "chapter"),
+    (dict(chapter="Summary test", not_tested="one string"), "not_tested"),
+])
+def test_summary_rejects_bad_arguments(kwargs, match):
+    ledger.claim("s-one", "Summary test", "Claim one.", 1.0, "nuanced")
+    with pytest.raises(ValueError, match=match):
+        ledger.summary_markdown(**kwargs)

@@ -36,7 +36,7 @@ def format_value(value, fmt: str = "{:.3g}") -> str:
 
 
 def claim(key: str, chapter: str, text: str, value, verdict: str, experiment: str | None = None,
-          fmt: str = "{:.3g}", unit: str = "") -> None:
+          fmt: str = "{:.3g}", unit: str = "", finding: str = "") -> None:
     """Record one claim of a source article, the value measured for it, and the verdict.
 
     Args:
@@ -47,6 +47,8 @@ def claim(key: str, chapter: str, text: str, value, verdict: str, experiment: st
         verdict: one of :data:`VERDICTS`.
         experiment: the label of the figure that shows it (``"fig-xor-width"``), if any.
         fmt: how numbers are written; ``unit`` is appended.
+        finding: what the experiment showed, in one sentence for the chapter's summary
+            (:func:`summary`); computed numbers may be formatted into it.
 
     Glues ``key`` (the value as text) and ``key-verdict``, and appends the record to
     :data:`RECORDS`. Returns nothing, so a notebook cell that ends with the call shows nothing.
@@ -59,11 +61,57 @@ def claim(key: str, chapter: str, text: str, value, verdict: str, experiment: st
         if not isinstance(s, str) or not s.strip():
             raise ValueError(f"{name} must be a non-empty string, got {s!r}")
     shown = format_value(value, fmt) + (f" {unit}" if unit else "")
+    if not isinstance(finding, str):
+        raise ValueError(f"finding must be a string (one sentence for the summary), got {finding!r}")
     record = {"key": key, "chapter": chapter, "text": text, "value": shown, "verdict": verdict,
-              "experiment": experiment}
+              "experiment": experiment, "finding": finding.strip()}
     RECORDS[:] = [r for r in RECORDS if r["key"] != key] + [record]
     paste(key, shown)
     paste(f"{key}-verdict", verdict)
+
+
+#: how a chapter's summary names each verdict, in the order it lists them
+SUMMARY_HEADINGS = {"reproduced": "Reproduced", "nuanced": "Nuanced: holds only with a qualification",
+                    "not reproduced": "Not reproduced", "illustration": "Illustrated, not tested: the result holds by "
+                    "construction"}
+
+
+def summary_markdown(chapter: str, not_tested=()) -> str:
+    """Return the Markdown of a chapter's verdicts, built from the claims it recorded in :data:`RECORDS`.
+
+    One bold heading per verdict that occurs, in the order of :data:`SUMMARY_HEADINGS`, then a
+    bullet per claim: the claim, what was found, and the measured value. ``not_tested`` lists
+    claims of the article that the chapter describes but does not test, each a sentence; they
+    come last, under "Not tested". A summary built this way cannot disagree with the ledger.
+    """
+    if not isinstance(chapter, str) or not chapter.strip():
+        raise ValueError(f"chapter must be a chapter's short name, e.g. 'History', got {chapter!r}")
+    if isinstance(not_tested, str) or not all(isinstance(t, str) and t.strip() for t in not_tested):
+        raise ValueError(f"not_tested must be a list of sentences, got {not_tested!r}")
+    records = [r for r in RECORDS if r["chapter"] == chapter]
+    if not records:
+        raise ValueError(f"no claims recorded for chapter {chapter!r}: run the chapter's cells first")
+    parts = []
+    for verdict, heading in SUMMARY_HEADINGS.items():
+        rows = [r for r in records if r["verdict"] == verdict]
+        if rows:
+            bullets = [f"- {r['text']}" + (f" {r['finding']}" if r["finding"] else "") + f" (measured: {r['value']}.)"
+                       for r in rows]
+            parts.append(f"**{heading}.**\n\n" + "\n".join(bullets))
+    if not_tested:
+        parts.append("**Not tested.**\n\n" + "\n".join(f"- {t.strip()}" for t in not_tested))
+    return "\n\n".join(parts) + "\n"
+
+
+def summary(chapter: str, not_tested=()):
+    """Display a chapter's verdicts as formatted Markdown (see :func:`summary_markdown`); return None.
+
+    Call it in the chapter's Summary section, in a cell tagged ``remove-input``.
+    Used in: every chapter's summary.
+    """
+    from IPython.display import Markdown, display
+
+    display(Markdown(summary_markdown(chapter, not_tested)))
 
 
 def paste(key: str, value, fmt: str = "{:.3g}") -> str:
