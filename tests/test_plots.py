@@ -1,0 +1,34 @@
+"""The course's figure style: a palette every reader can tell apart."""
+import itertools
+
+import numpy as np
+import pytest
+
+from deepwhy import plots
+
+# The first six colours are the ones figures use for categories; yellow and grey are for extras.
+CATEGORY_COLORS = plots.COLORS[:6]
+
+
+@pytest.mark.parametrize("vision", ["normal", "deuteranopia", "protanopia"])
+def test_category_colours_stay_distinguishable(vision):
+    d = plots.color_distances(CATEGORY_COLORS, vision)
+    worst = min(d[i, j] for i, j in itertools.combinations(range(len(CATEGORY_COLORS)), 2))
+    assert worst > 10, f"two palette colours look alike under {vision}: Delta E {worst:.1f}"
+
+
+def test_the_simulation_catches_red_against_green():
+    # The check must be able to fail: the course's former red and green, far apart for most
+    # readers, look alike to a deuteranope.
+    assert plots.color_distances(["#d1495b", "#2e933c"], "normal")[0, 1] > 40
+    assert plots.color_distances(["#d1495b", "#2e933c"], "deuteranopia")[0, 1] < 10
+
+
+def test_color_distances_rejects_unknown_vision():
+    with pytest.raises(ValueError, match="vision"):
+        plots.color_distances(["#000000"], "tritanopia")
+
+
+def test_distances_are_symmetric_with_zero_diagonal():
+    d = plots.color_distances(plots.COLORS, "protanopia")
+    assert np.allclose(d, d.T) and np.allclose(np.diag(d), 0)
