@@ -58,17 +58,27 @@ def test_find_claims_reads_literal_calls_and_skips_magics(tmp_path):
     assert claims[0]["experiment"] == "fig-a" and claims[1]["experiment"] is None
 
 
+def test_find_claims_rejects_unknown_verdicts(tmp_path):
+    nb = _notebook(tmp_path, "02_y.ipynb", "ledger.claim('ch2-a', 'Ch', 'Text.', 1, 'maybe')")
+    with pytest.raises(ValueError, match="verdict must be one of"):
+        ledger.find_claims(nb)
+
+
 def test_find_claims_rejects_computed_text(tmp_path):
     nb = _notebook(tmp_path, "02_y.ipynb", "t = 'x'\nledger.claim('ch2-a', 'Ch', t, 1, 'reproduced')")
     with pytest.raises(ValueError, match="literal string"):
         ledger.find_claims(nb)
 
 
-def test_render_page_glues_every_value_and_rejects_duplicate_keys(tmp_path):
-    a = _notebook(tmp_path, "01_a.ipynb", "ledger.claim('ch1-a', 'One', 'Claim.', 1, 'reproduced', 'fig-a')")
+def test_render_page_glues_every_value_counts_verdicts_and_rejects_duplicate_keys(tmp_path):
+    a = _notebook(tmp_path, "01_a.ipynb", "ledger.claim('ch1-a', 'One', 'Claim.', 1, 'reproduced', 'fig-a')\n"
+                  "ledger.claim('ch1-b', 'One', 'Other.', 2, 'illustration')")
     page = ledger.render_page(tmp_path, [a])
-    assert "{glue:text}`01_a.ipynb::ch1-a:s`" in page and "{glue:text}`01_a.ipynb::ch1-a-verdict:s`" in page
+    assert "{glue:text}`01_a.ipynb::ch1-a:s`" in page and "{glue:text}`01_a.ipynb::ch1-b:s`" in page
     assert "{numref}`fig-a`" in page and "## One" in page
+    assert "* - {doc}`One <01_a>`\n  - 1\n  - 0\n  - 0\n  - 1\n  - 2" in page  # the overview's counts
+    assert page.count(ledger.VERDICT_BADGES["illustration"]) == 3  # legend, overview header, row
+    assert "do not edit" not in page.split("\n", 1)[1]  # the notice is a comment, not text
     b = _notebook(tmp_path, "02_b.ipynb", "ledger.claim('ch1-a', 'Two', 'Claim.', 1, 'reproduced')")
     with pytest.raises(ValueError, match="used in both"):
         ledger.render_page(tmp_path, [a, b])
