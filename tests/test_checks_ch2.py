@@ -24,7 +24,7 @@ def xent_ok(logits, labels):
 
 CASES = {
     "tanh": (checks.check_tanh_backward, tanh_ok, [
-        ("uses the output formula", lambda dA, Z: dA * (1 - Z ** 2), "1 - np.tanh"),
+        ("uses the output formula", lambda dA, Z: dA * (1 - Z ** 2), "the input Z, not the output"),
         ("transposed", lambda dA, Z: (dA * (1 - np.tanh(Z) ** 2)).T, "expected shape"),
         ("matrix product", lambda dA, Z: dA @ (1 - np.tanh(Z) ** 2).T, "expected shape"),
     ]),
@@ -36,8 +36,8 @@ CASES = {
         ("dA with W instead of W.T", lambda dZ, A, W: (dZ @ W.T @ W @ W.T, A.T @ dZ, dZ.sum(0)), "dA"),
     ]),
     "xent": (checks.check_softmax_cross_entropy_backward, xent_ok, [
-        ("no 1/n", lambda y, t: xent_ok(y, t) * len(t), "1/n"),
-        ("forgot the one-hot", lambda y, t: xent_ok(y, t) + np.eye(y.shape[1])[t] / len(t), "onehot"),
+        ("no 1/n", lambda y, t: xent_ok(y, t) * len(t), "mean over the n examples, not a sum"),
+        ("forgot the one-hot", lambda y, t: xent_ok(y, t) + np.eye(y.shape[1])[t] / len(t), "one-hot"),
         ("overflows", lambda y, t: (np.exp(y) / np.exp(y).sum(1, keepdims=True) - np.eye(y.shape[1])[t])
          / len(t), "nan or inf"),
         ("transposed", lambda y, t: xent_ok(y, t).T, "expected shape"),

@@ -31,7 +31,7 @@ def _in_place(param, grad, velocity, lr, momentum):
 
 CASES = {
     "momentum": (checks.check_momentum_step, momentum_ok, [
-        ("plain gradient descent", lambda p, g, v, lr, mu: (p - lr * g, v), "velocity = momentum"),
+        ("plain gradient descent", lambda p, g, v, lr, mu: (p - lr * g, v), "decays by the momentum factor"),
         ("dampened velocity", lambda p, g, v, lr, mu: momentum_ok(p, (1 - mu) * g, v, lr, mu), "velocity"),
         ("Nesterov instead", nesterov_ok, "velocity"),
         ("velocity flattened", lambda p, g, v, lr, mu: (momentum_ok(p, g, v, lr, mu)[0],
@@ -41,13 +41,13 @@ CASES = {
                                                           momentum_ok(p, g, v, lr, mu)[1]), "shape"),
     ]),
     "nesterov": (checks.check_nesterov_step, nesterov_ok, [
-        ("heavy ball instead", momentum_ok, "look-ahead"),
-        ("old velocity in the look-ahead", lambda p, g, v, lr, mu: (p - lr * (g + mu * v), mu * v + g), "NEW"),
+        ("heavy ball instead", momentum_ok, "looks ahead"),
+        ("old velocity in the look-ahead", lambda p, g, v, lr, mu: (p - lr * (g + mu * v), mu * v + g), "the velocity you just updated"),
         ("returns None", _none, "returned None"),
     ]),
     "rmsprop": (checks.check_rmsprop_step, rmsprop_ok, [
         ("eps inside the root", lambda p, g, s, lr, a, e: (
-            p - lr * g / np.sqrt(a * s + (1 - a) * g**2 + e), a * s + (1 - a) * g**2), "outside the root"),
+            p - lr * g / np.sqrt(a * s + (1 - a) * g**2 + e), a * s + (1 - a) * g**2), "after taking the root"),
         ("no (1 - alpha) weight", lambda p, g, s, lr, a, e: (
             p - lr * g / (np.sqrt(a * s + g**2) + e), a * s + g**2), "square_avg"),
         ("alpha swapped", lambda p, g, s, lr, a, e: rmsprop_ok(p, g, s, lr, 1 - a, e), "square_avg"),

@@ -1,5 +1,9 @@
-"""The student-version generator, the leak check and the grade command of deepwhy.classroom."""
+"""The student-version generator, the leak check, the exercise table and the command line of deepwhy.classroom.
+
+Grading real chapters in the sandbox is tested in tests/test_classroom_grading.py.
+"""
 import json
+import os
 import pathlib
 
 import nbformat
@@ -8,10 +12,10 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from deepwhy import classroom
-from deepwhy.classroom import ClassroomError
+from deepwhy.classroom import ClassroomError, cli, grading, sandbox
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-BOOK = ROOT / "book"
+BOOK = pathlib.Path(os.environ.get("DEEPWHY_TEST_BOOK", ROOT / "book"))
 
 # Words that occur only in the fixture's solutions: none may reach a student copy.
 SECRETS = ["2 * x", "secret_value", "multiply x by itself", "hidden reason", "leaky", "solved-before"]
@@ -130,18 +134,51 @@ def test_everything_else_is_identical():
     nb = demo_notebook()
     student = classroom.student_version(nb, "09_demo.ipynb")
     by_id = {c.id: c for c in student.cells}
-    # Cells outside the exercises: identical, except that stored outputs are dropped.
-    for i in (0, 1, 5, 10, 12):
+    # Cells outside the exercises: identical, except that stored outputs are dropped (and a
+    # hide-input cell starts folded in JupyterLab).
+    for i in (0, 1, 12):
         original = dict(nb.cells[i], outputs=[], execution_count=None) if i == 1 else nb.cells[i]
+        if i == 1:
+            original["metadata"] = {"tags": ["hide-input"], "jupyter": {"source_hidden": True}}
         assert by_id[f"c{i:03d}"] == original
-    # Statements keep their text up to the solution; text after a solution stays.
-    assert by_id["c002"].source == nb.cells[2].source.split("\n\n```{solution-start}")[0]
-    assert by_id["c006"].source == nb.cells[6].source.split("\n\n```{solution-start}")[0]
+    # Statements become a heading and their text, up to the solution; text after a solution stays.
+    assert by_id["c002"].source == "## Exercises\n\n### Exercise 9.1: Double\n\nWrite `double(x)`."
+    assert by_id["c006"].source == "### Exercise 9.2: Square\n\nWrite `Squarer`."
     assert by_id["c009"].source == "After the solution: public text."
-    assert by_id["c011"].source == ":::{exercise} Why\n:label: ex-demo-why\n\nExplain.\n:::\n\nThe end."
+    assert by_id["c011"].source == "### Exercise 9.3: Why\n\nExplain.\n\nThe end."
     # The solution-end cell and the cell of solution prose are gone; nothing else is.
     assert [c.id for c in student.cells] == ["c000", "c001", "c002", "solution-stub-3", "c005", "c006",
                                              "solution-stub-7", "c009", "c010", "c011", "c012"]
+    # The grader finds each exercise from the metadata, whatever the file is called.
+    assert by_id["c002"].metadata["deepwhy"] == {"exercises": [
+        {"label": "ex-demo-double", "number": "9.1", "title": "Double", "points": 1.0}]}
+    assert by_id["solution-stub-3"].metadata["deepwhy"] == {"exercise": "ex-demo-double", "role": "solution"}
+    assert by_id["c005"].metadata["deepwhy"] == {"exercise": "ex-demo-double", "role": "check", "points": 1.0}
+
+
+def test_book_only_cells_are_dropped_but_what_visible_cells_need_is_kept():
+    nb = demo_notebook()
+    code = nbformat.v4.new_code_cell
+    nb.cells[1:1] = [code("import math\nscale = 3\nassert scale > 2\nledger_claim = print(scale)",
+                          metadata={"tags": ["remove-cell"]}),
+                     code("print(scale * 2)")]
+    student = classroom.student_version(nb, "09_demo.ipynb")
+    assert not any("remove-cell" in c.metadata.get("tags", []) for c in student.cells)
+    kept = student.cells[1]
+    assert kept.source.splitlines()[1:] == ["scale = 3"]            # no assert, nothing unused
+    assert kept.metadata["jupyter"] == {"source_hidden": True}
+
+
+def test_points_come_from_cell_metadata():
+    nb = demo_notebook()
+    nb.cells[5].metadata["deepwhy"] = {"points": 2}                       # on the check cell
+    nb.cells[6].metadata["deepwhy"] = {"points": {"ex-demo-square": 3}}   # on the statement cell
+    assert [ex.points for ex in classroom.exercises(nb, "09_demo.ipynb")] == [2.0, 3.0, 1.0]
+    student = classroom.student_version(nb, "09_demo.ipynb")
+    assert [ex.points for ex in classroom.exercises(student, "09_demo.ipynb")] == [2.0, 3.0, 1.0]
+    nb.cells[5].metadata["deepwhy"] = {"points": -1}
+    with pytest.raises(ClassroomError, match="cell 5: points must be a number >= 0"):
+        classroom.exercises(nb, "09_demo.ipynb")
 
 
 def test_exercises_are_found_with_their_cells():
@@ -211,7 +248,7 @@ def test_student_command_writes_checked_copies(tmp_path, capsys):
     nbformat.write(demo_notebook(), src / "09_demo.ipynb")
     nbformat.write(demo_notebook(), src / "part" / "10_more.ipynb")
     assert classroom.main(["student", str(src), "--out", str(out), "--check"]) == 0
-    assert "no solution leaked" in capsys.readouterr().out
+    assert "no solution leaked, no book markup left" in capsys.readouterr().out
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.ipynb"))
     assert written == ["09_demo.ipynb", "part/10_more.ipynb"]
     for secret in SECRETS:
@@ -234,13 +271,13 @@ def test_check_writes_nothing_when_a_copy_would_leak(tmp_path, monkeypatch):
     nbformat.write(demo_notebook(), src / "09_demo.ipynb")
     real = classroom.student_version
 
-    def leaky(nb, name):
-        student = real(nb, name)
+    def leaky(nb, name, **kwargs):
+        student = real(nb, name, **kwargs)
         student.cells[0].source += "\n    return 2 * x"
         return student
 
-    monkeypatch.setattr(classroom, "student_version", leaky)
-    with pytest.raises(ClassroomError, match="would leak solutions:\n  09_demo.ipynb: solution line leaked"):
+    monkeypatch.setattr(classroom.student, "student_version", leaky)
+    with pytest.raises(ClassroomError, match="would leak solutions or keep book markup:\n  09_demo.ipynb: solution line"):
         classroom.write_student(src, out, check=True)
     assert not out.exists()
 
@@ -294,41 +331,62 @@ def test_student_intro_runs_until_its_exercise_then_stops_with_one_readable_line
 
 
 def test_grade_reports_each_exercise_of_each_notebook(tmp_path, capsys):
-    folder = tmp_path / "submissions"
-    folder.mkdir()
+    folder, source = tmp_path / "submissions", tmp_path / "09_demo.ipynb"
+    nbformat.write(demo_notebook(), source)
+    (folder / "bob").mkdir(parents=True)
     half = classroom.student_version(demo_notebook(), "09_demo.ipynb")
     _stubs(half)[0].source = DOUBLE_SOLUTION.replace("    # BEGIN SOLUTION\n", "")  # exercise 9.1 solved
-    nbformat.write(half, folder / "09_demo.ipynb")
+    nbformat.write(half, folder / "alice.ipynb")
     wrong = classroom.student_version(demo_notebook(), "09_demo.ipynb")
     _stubs(wrong)[0].source = "def double(x):\n    return x + 2"                   # a wrong answer
     _stubs(wrong)[1].source = "Squarer = None\nundefined_name"                    # the cell itself fails
-    wrong.cells.append(nbformat.v4.new_code_cell("1 / 0"))                        # outside the exercises
-    (folder / "bob").mkdir()
-    nbformat.write(wrong, folder / "bob" / "09_demo.ipynb")
+    nbformat.write(wrong, folder / "bob" / "renamed.ipynb")
 
-    status = classroom.main(["grade", str(folder), "--timeout", "300"])
+    status = classroom.main(["grade", str(folder), "--source", str(source), "--timeout", "60", "--jobs", "2",
+                             "--gradebook", str(tmp_path / "grades.csv")])
     lines = capsys.readouterr().out.strip().splitlines()
-    bob, alice = str(folder / "bob" / "09_demo.ipynb"), str(folder / "09_demo.ipynb")
-    assert lines[:3] == [f"{alice}: Exercise 9.1 (Double): passed",
+    alice, bob = str(folder / "alice.ipynb"), str(folder / "bob" / "renamed.ipynb")
+    assert lines[:4] == [f"{alice}: Exercise 9.1 (Double): passed",
                          f"{alice}: Exercise 9.2 (Square): not attempted",
-                         f"{alice}: Exercise 9.3 (Why): no check"]
-    assert lines[3].startswith(f"{bob}: Exercise 9.1 (Double): failed: Exercise 9.1: for input 3, expected")
-    assert lines[4] == (f"{bob}: Exercise 9.2 (Square): failed: your solution cell raised NameError: "
+                         f"{alice}: Exercise 9.3 (Why): no check",
+                         f"{alice}: alice, 09_demo.ipynb: 1 of 2 points"]
+    assert lines[4].startswith(f"{bob}: Exercise 9.1 (Double): failed: Exercise 9.1: for input 3, expected")
+    assert lines[5] == (f"{bob}: Exercise 9.2 (Square): failed: your solution cell raised NameError: "
                         "name 'undefined_name' is not defined")
-    assert lines[6] == f"{bob}: cell 11, not part of an exercise, raised ZeroDivisionError: division by zero"
-    assert lines[-1] == "6 exercises in 2 notebooks: 1 passed, 2 failed, 1 not attempted, 2 no check"
+    assert lines[-2] == "6 exercises in 2 notebooks of 2 students: 1 passed, 2 failed, 1 not attempted, 2 no check"
     assert status == 1
+    assert (tmp_path / "grades.csv").read_text() == "student,9.1,9.2,total,max\nalice,1,0,1,2\nbob,0,0,0,2\n"
 
 
-def test_an_interrupted_cell_is_reported_as_the_time_limit():
-    assert classroom._describe(("KeyboardInterrupt", ""), 30) == "was stopped after the 30 s limit per cell"
-    assert classroom._describe(("ValueError", "bad\n  value"), 30) == "raised ValueError: bad value"
+def test_limits_are_described_in_the_report():
+    limits = sandbox.Limits(cell_timeout=30, notebook_timeout=300)
+    assert grading.describe(("KeyboardInterrupt", ""), limits) == "was stopped at its time limit (30 s per exercise cell)"
+    assert "ignored the interrupt" in grading.describe(("TimeLimit", ""), limits)
+    assert "the kernel died" in grading.describe(("DeadKernel", ""), limits)
+    assert grading.describe(("ValueError", "bad\n  value"), limits) == "raised ValueError: bad value"
 
 
-def test_grade_validates_its_arguments(tmp_path):
-    with pytest.raises(ValueError, match="timeout"):
-        classroom.grade(BOOK / "intro.ipynb", timeout=0)
+def test_limits_validate_their_arguments(tmp_path):
+    with pytest.raises(ValueError, match="cell_timeout"):
+        sandbox.Limits(cell_timeout=0)
+    with pytest.raises(ValueError, match="memory must be a positive size"):
+        sandbox.Limits(memory="lots")
+    assert sandbox.parse_memory("1.5G") == 3 * 2**29 and sandbox.parse_memory("512M") == 2**29
     assert classroom.main(["grade", str(tmp_path / "nothing.txt")]) == 2
+    with pytest.raises(ValueError, match="jobs"):
+        list(grading.grade_all([tmp_path], jobs=0))
+
+
+def test_grade_refuses_without_a_sandbox_and_says_why(tmp_path, monkeypatch, capsys):
+    nbformat.write(demo_notebook(), tmp_path / "09_demo.ipynb")
+    monkeypatch.setattr(sandbox, "problem", lambda: "bubblewrap (bwrap) is not installed; install it")
+    assert classroom.main(["grade", str(tmp_path)]) == 2
+    assert "cannot grade in a sandbox: bubblewrap (bwrap) is not installed" in capsys.readouterr().err
+
+
+def test_the_sandbox_is_available_here():
+    """CI installs bubblewrap (.ci/run); the grading tests need it."""
+    assert sandbox.problem() is None
 
 
 # -- the instructor guide's table -------------------------------------------------------------
@@ -342,12 +400,12 @@ def test_exercise_table_lists_the_book_exercises(tmp_path):
                                        "  - file: book/10_bad\n  - file: book/missing\n")
     table = classroom.exercise_table(tmp_path / "_toc.yml").splitlines()
     assert table[2:] == [
-        "| 9. Demo chapter | {ref}`Exercise 9.1 <ex-demo-double>`: Double | no automatic check | 1 line | 15 min |",
-        "| 9. Demo chapter | {ref}`Exercise 9.2 <ex-demo-square>`: Square | no automatic check | 2 lines | 15 min |",
-        "| 9. Demo chapter | {ref}`Exercise 9.3 <ex-demo-why>`: Why | no automatic check | prose | 15 min |",
+        "| 9. Demo chapter | {ref}`Exercise 9.1 <ex-demo-double>`: Double | no automatic check | 1 | 1 line | 15 min |",
+        "| 9. Demo chapter | {ref}`Exercise 9.2 <ex-demo-square>`: Square | no automatic check | 1 | 2 lines | 15 min |",
+        "| 9. Demo chapter | {ref}`Exercise 9.3 <ex-demo-why>`: Why | no automatic check | 1 | prose | 15 min |",
         "| 10. Demo chapter | format error: 10_bad.ipynb, cell 3: a code cell inside the solution of "
         "'ex-demo-double' that is not tagged 'solution'; tag it (with a '# BEGIN SOLUTION' marker) or move it "
-        "below {solution-end} | | | |"]
+        "below {solution-end} | | | | |"]
     with pytest.raises(ValueError, match="toc"):
         classroom.exercise_table(tmp_path / "nope.yml")
 

@@ -4,14 +4,24 @@ Each ``check_*`` function runs a student's function on cases the student has not
 compares with a reference, and prints ``✓ correct`` or ``✗ for input …, expected …, got …``
 with a hint. On failure it raises :class:`CheckFailed` (an ``AssertionError``) carrying the
 same message. A ``None``, a stub that raises ``NotImplementedError``, a wrong shape, or an
-error inside the student's code all give one readable message, not a long traceback.
+error inside the student's code all give one readable message, not a long traceback. A hint
+names what to look at (the rule, the shape, the pitfall), never the solution's code.
+
+Hidden cases: the cases above are fixed, and anyone can read them in this file. When the
+grader calls :func:`use_hidden_cases` with a seed it picks for each run, every check also runs
+a few cases drawn from that seed, so an answer that only fits the fixed cases fails.
 
 Used in: the Exercises section of every chapter, and ``python -m deepwhy.classroom grade``.
 """
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import torch
+
+_HIDDEN_SEED: int | None = None
+HIDDEN_CASES = 3  # per check, when grading
 
 
 class CheckFailed(AssertionError):
@@ -49,8 +59,41 @@ def fail(message: str, hint: str | None = None):
 
 
 def passed(what: str) -> None:
-    """Print the success line of a check."""
-    print(f"✓ correct: {what}")
+    """Print the success line of a check (and how many hidden cases it ran, when grading)."""
+    more = f" (and {HIDDEN_CASES} hidden cases)" if _HIDDEN_SEED is not None else ""
+    print(f"✓ correct: {what}{more}")
+
+
+def use_hidden_cases(seed: int | None) -> None:
+    """Make every check also run cases drawn from ``seed``; None turns them off (the default).
+
+    The grader calls it with a seed it picks for each run, in a fresh copy of this module,
+    after the student's code ran. Used in: ``python -m deepwhy.classroom grade``.
+    """
+    global _HIDDEN_SEED
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+    _HIDDEN_SEED = None if seed is None else int(seed)
+
+
+def cases(public, rng, key: str, draw):
+    """Yield ``(case, rng, note)``: the public cases with ``rng``, then the hidden ones, if any.
+
+    Args:
+        public: the check's fixed cases.
+        rng: the check's own numpy Generator, used for the public cases' data.
+        key: the check's name; with the grader's seed it picks the hidden generator.
+        draw: ``draw(generator)`` returns one hidden case, drawn with that generator, which
+            then also draws its data.
+
+    ``note`` is "" for a public case and " (a hidden case)" for a drawn one.
+    """
+    for case in public:
+        yield case, rng, ""
+    if _HIDDEN_SEED is not None:
+        hidden = np.random.default_rng([_HIDDEN_SEED, zlib.crc32(key.encode())])
+        for _ in range(HIDDEN_CASES):
+            yield draw(hidden), hidden, " (a hidden case)"
 
 
 def call_student(fn, *args, exercise: str = "this exercise", describe: str | None = None):
@@ -100,12 +143,14 @@ def compare(got, expected, *, inputs: str, exercise: str, atol: float = 1e-6, rt
 # Introduction
 # --------------------------------------------------------------------------------------
 
+_CORNERS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
+
+
 def _xor_cases():
     rng = np.random.default_rng(12345)
-    corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
-    yield corners
-    yield corners[[3, 1, 2, 0]]
-    yield corners[rng.integers(0, 4, size=9)]
+    public = [_CORNERS, _CORNERS[[3, 1, 2, 0]], _CORNERS[rng.integers(0, 4, size=9)]]
+    for X, _, _ in cases(public, rng, "xor", lambda h: _CORNERS[h.integers(0, 4, size=h.integers(5, 20))]):
+        yield X
 
 
 def check_xor_by_hand(fn) -> None:
@@ -121,7 +166,9 @@ def check_xor_by_hand(fn) -> None:
         if out.shape == (len(X), 1):
             out = out[:, 0]
         compare(out, expected, inputs=_short(X), exercise=ex,
-                hint="XOR = OR and not AND: one hidden unit for OR, one for AND, output = OR - AND > 0.5.")
+                hint="XOR is OR but not AND: let one hidden unit fire for OR and one for AND, then choose the "
+                     "output unit's weights and threshold so that it fires when the first fires and the "
+                     "second does not.")
     passed("your two threshold units compute XOR on every input, in any order")
 
 
@@ -148,16 +195,16 @@ def check_tanh_backward(fn) -> None:
     """
     __tracebackhide__ = True
     ex = "Exercise 2.1 (tanh backward)"
-    rng = _ch2_rng()
-    hint = ("rule B2: multiply dA element-wise (not a matrix product) by the derivative at the "
-            "forward input Z, 1 - np.tanh(Z)**2. Note 1 - Z**2 would be the derivative written in terms "
-            "of the output tanh(Z), not of Z.")
-    for shape in [(3, 4), (1, 7), (6, 2)]:
+    hint = ("rule B2: multiply dA element-wise (not with a matrix product) by the derivative of tanh "
+            "at the forward input Z. Write that derivative in terms of tanh itself, and mind what you are "
+            "given: the input Z, not the output tanh(Z).")
+    draw = lambda h: (int(h.integers(1, 9)), int(h.integers(1, 9)))  # noqa: E731
+    for shape, rng, note in cases([(3, 4), (1, 7), (6, 2)], _ch2_rng(), "tanh_backward", draw):
         dA, Z = rng.normal(size=shape), rng.normal(scale=2.0, size=shape)
         (expected,) = _ch2_autograd(torch.tanh, Z, dout=dA)
-        got = call_student(fn, dA.copy(), Z.copy(), exercise=ex,
-                           describe=f"dA and Z of shape {shape}")
-        compare(got, expected, inputs=f"dA and Z of shape {shape}", exercise=ex, atol=1e-10, rtol=1e-8,
+        where = f"dA and Z of shape {shape}{note}"
+        got = call_student(fn, dA.copy(), Z.copy(), exercise=ex, describe=where)
+        compare(got, expected, inputs=where, exercise=ex, atol=1e-10, rtol=1e-8,
                 hint=hint, name="tanh_backward(dA, Z)")
     passed("dZ = dA * (1 - tanh(Z)^2) on three shapes you had not seen")
 
@@ -169,22 +216,26 @@ def check_linear_backward(fn) -> None:
     """
     __tracebackhide__ = True
     ex = "Exercise 2.2 (linear backward)"
-    rng = _ch2_rng()
     names = ("dA", "dW", "db")
-    hints = {"dA": "rule B1: dA = dZ @ W.T, shape (n, fan_in).",
-             "dW": "rule G: dW = A.T @ dZ, shape (fan_in, fan_out), the shape of W.",
-             "db": "the bias sees an input that is always 1: db = dZ.sum(axis=0), shape (fan_out,)."}
-    for n, fan_in, fan_out in [(4, 3, 2), (1, 5, 3), (7, 2, 6)]:
+    hints = {"dA": "rule B1: the error goes back through the weights, transposed; dA has the shape of A, "
+                   "(n, fan_in).",
+             "dW": "rule G: combine the layer's input A with the error dZ so that the result has the shape "
+                   "of W, (fan_in, fan_out).",
+             "db": "the bias sees an input that is always 1, and every example adds to its gradient; db has "
+                   "shape (fan_out,)."}
+    draw = lambda h: tuple(int(v) for v in h.integers(1, 8, size=3))  # noqa: E731
+    for (n, fan_in, fan_out), rng, note in cases([(4, 3, 2), (1, 5, 3), (7, 2, 6)], _ch2_rng(),
+                                                 "linear_backward", draw):
         A, W = rng.normal(size=(n, fan_in)), rng.normal(size=(fan_in, fan_out))
         b, dZ = rng.normal(size=fan_out), rng.normal(size=(n, fan_out))
         expected = _ch2_autograd(lambda a, w, c: a @ w + c, A, W, b, dout=dZ)
-        where = f"dZ {dZ.shape}, A {A.shape}, W {W.shape}"
+        where = f"dZ {dZ.shape}, A {A.shape}, W {W.shape}{note}"
         got = call_student(fn, dZ.copy(), A.copy(), W.copy(), exercise=ex, describe=where)
         if got is None:
-            fail(f"{ex}: linear_backward returned None.", "did you forget a `return dA, dW, db`?")
+            fail(f"{ex}: linear_backward returned None.", "did you forget to return the three gradients?")
         if not isinstance(got, (tuple, list)) or len(got) != 3:
             fail(f"{ex}: for {where}, expected a tuple (dA, dW, db), got {_short(got, 80)}.",
-                 "return the three gradients as a tuple: return dA, dW, db")
+                 "return the three gradients together, as one tuple in the order (dA, dW, db).")
         for name, g, e in zip(names, got, expected):
             compare(g, e, inputs=where, exercise=f"{ex}, {name}", atol=1e-10, rtol=1e-8, hint=hints[name],
                     name=name)
@@ -198,22 +249,26 @@ def check_softmax_cross_entropy_backward(fn) -> None:
     """
     __tracebackhide__ = True
     ex = "Exercise 2.3 (softmax cross-entropy backward)"
-    rng = _ch2_rng()
-    cases = [(5, 3, 1.0), (1, 4, 1.0), (8, 10, 3.0), (4, 3, 1000.0)]
-    for n, k, scale in cases:
+    public = [(5, 3, 1.0), (1, 4, 1.0), (8, 10, 3.0), (4, 3, 1000.0)]
+    draw = lambda h: (int(h.integers(1, 10)), int(h.integers(2, 10)), float(h.choice([1.0, 5.0, 1000.0])))  # noqa: E731
+    for (n, k, scale), rng, note in cases(public, _ch2_rng(), "softmax_cross_entropy_backward", draw):
         logits, labels = rng.normal(scale=scale, size=(n, k)), rng.integers(0, k, size=n)
         lab = torch.tensor(labels)
         (expected,) = _ch2_autograd(lambda y: torch.nn.functional.cross_entropy(y, lab), logits)
-        where = f"logits of shape {(n, k)} (entries of size ~{scale:g}), labels {labels.tolist()}"
+        where = f"logits of shape {(n, k)} (entries of size ~{scale:g}), labels {labels.tolist()}{note}"
         got = call_student(fn, logits.copy(), labels.copy(), exercise=ex, describe=where)
         g = to_numpy(got, "softmax_cross_entropy_backward(logits, labels)")
         if g.shape == expected.shape and not np.all(np.isfinite(g)):
             fail(f"{ex}: for {where}, your result contains nan or inf.",
-                 "exp overflows for large logits: subtract each row's maximum before np.exp; "
-                 "softmax does not change when a row is shifted.")
+                 "np.exp overflows for large logits. Softmax gives the same probabilities when you shift "
+                 "a whole row by a constant: choose the shift so that nothing overflows.")
+        if n > 1 and g.shape == expected.shape and np.allclose(g, n * expected, atol=1e-10, rtol=1e-8):
+            fail(f"{ex}: for {where}, your result is n = {n} times the expected one.",
+                 "the loss is a mean over the n examples, not a sum: that factor reaches every row of the error.")
         compare(g, expected, inputs=where, exercise=ex, atol=1e-10, rtol=1e-8,
-                hint="dlogits = (softmax(logits) - onehot(labels)) / n: the loss is a mean over the n "
-                     "examples, so each row gets the factor 1/n.")
+                hint="the error of softmax with cross-entropy is the predicted probabilities minus the one-hot "
+                     "answer (the monkey-and-sloth example above, one row per example), and the loss is a mean "
+                     "over the n examples.")
     passed("(softmax - onehot) / n on four cases, including logits of size 1000")
 
 
@@ -235,11 +290,10 @@ def _ch3_problem(rng, shape):
     return rng.normal(size=shape), loss
 
 
-def _ch3_check_rule(fn, ex, make_torch, state_name, hyper, hint):
+def _ch3_check_rule(fn, ex, make_torch, state_name, hyper, hint, draw):
     """Run the student's one-step rule next to torch.optim on unseen losses and compare every step."""
     __tracebackhide__ = True
-    rng = np.random.default_rng(303)
-    for shape, params in hyper:
+    for (shape, params), rng, note in cases(hyper, np.random.default_rng(303), ex, draw):
         start, loss = _ch3_problem(rng, shape)
         p_torch = torch.tensor(start, dtype=torch.float64, requires_grad=True)
         opt = make_torch([p_torch], **params)
@@ -252,7 +306,7 @@ def _ch3_check_rule(fn, ex, make_torch, state_name, hyper, hint):
             opt.zero_grad()
             loss(p_torch).backward()
             opt.step()
-            where = f"step {step} on parameters of shape {shape} with {args}"
+            where = f"step {step} on parameters of shape {shape} with {args}{note}"
             got = call_student(fn, p.copy(), grad.copy(), state.copy(), *params.values(), exercise=ex,
                                describe=where)
             if got is None:
@@ -284,8 +338,10 @@ def check_momentum_step(fn) -> None:
         fn, "Exercise 3.1 (momentum)", torch.optim.SGD, "velocity",
         [((3,), dict(lr=0.05, momentum=0.9)), ((2, 4), dict(lr=0.1, momentum=0.5)),
          ((1,), dict(lr=0.2, momentum=0.0))],
-        "velocity = momentum * velocity + grad, then param - lr * velocity. The velocity "
-        "starts at zero, so the first step is a plain gradient step.")
+        "the velocity decays by the momentum factor and adds the new gradient (torch's form, without a "
+        "(1 - momentum) factor); the parameter then steps against the velocity, scaled by lr. The velocity "
+        "starts at zero, so the first step is a plain gradient step.",
+        lambda h: ((int(h.integers(1, 6)),), dict(lr=float(h.uniform(0.01, 0.2)), momentum=float(h.uniform(0, 0.95)))))
     passed("15 heavy-ball steps match torch.optim.SGD on 3 unseen losses")
 
 
@@ -299,8 +355,9 @@ def check_nesterov_step(fn) -> None:
         fn, "Exercise 3.2 (Nesterov)", lambda ps, **kw: torch.optim.SGD(ps, nesterov=True, **kw), "velocity",
         [((3,), dict(lr=0.05, momentum=0.9)), ((2, 4), dict(lr=0.1, momentum=0.5)),
          ((5,), dict(lr=0.02, momentum=0.99))],
-        "velocity = momentum * velocity + grad as before, but the step uses the look-ahead "
-        "direction grad + momentum * velocity (with the NEW velocity).")
+        "update the velocity exactly as for momentum; what changes is the direction of the step: it looks "
+        "ahead, combining the gradient with the momentum times the velocity you just updated.",
+        lambda h: ((int(h.integers(1, 6)),), dict(lr=float(h.uniform(0.01, 0.1)), momentum=float(h.uniform(0, 0.95)))))
     passed("15 Nesterov steps match torch.optim.SGD on 3 unseen losses")
 
 
@@ -314,8 +371,10 @@ def check_rmsprop_step(fn) -> None:
         fn, "Exercise 3.3 (RMSprop)", torch.optim.RMSprop, "square_avg",
         [((3,), dict(lr=0.01, alpha=0.99, eps=1e-8)), ((2, 4), dict(lr=0.05, alpha=0.9, eps=1e-6)),
          ((2,), dict(lr=0.01, alpha=0.5, eps=0.3))],
-        "square_avg = alpha * square_avg + (1 - alpha) * grad**2, then "
-        "param - lr * grad / (np.sqrt(square_avg) + eps): eps goes outside the root.")
+        "square_avg is a running average of the squared gradient, weighted by alpha; the step divides the "
+        "gradient by the root of that average. Where eps goes matters: torch adds it after taking the root.",
+        lambda h: ((int(h.integers(1, 6)),), dict(lr=float(h.uniform(0.005, 0.05)), alpha=float(h.uniform(0.5, 0.99)),
+                                                 eps=float(h.choice([1e-8, 1e-6, 0.1])))))
     passed("15 RMSprop steps match torch.optim.RMSprop on 3 losses, one large eps")
 
 
@@ -334,6 +393,10 @@ def _ch1_perceptron_cases():
     yield w5, b5, x5, 1.0, "a false negative (predicts 0, label 1)"
     yield np.zeros(2), 0.0, np.array([1.0, 1.0]), 1.0, "the tie w.x + b = 0 (predicts 0, label 1)"
     yield np.array([0.5, -1.0]), 0.5, np.array([1.0, 1.0]), 0.0, "the tie w.x + b = 0 with label 0"
+    draw = lambda h: h.integers(2, 7)  # noqa: E731
+    for d, h, note in cases([], None, "perceptron_step", draw):
+        w, x = h.normal(size=d), h.normal(size=d)
+        yield w, float(h.normal()), x, float(h.integers(0, 2)), "a random example" + note
 
 
 def check_perceptron_step(fn) -> None:
@@ -343,8 +406,9 @@ def check_perceptron_step(fn) -> None:
     """
     __tracebackhide__ = True
     ex = "Exercise 1.1 (perceptron step)"
-    hint = ("predict y_hat = 1 if w @ x + b > 0 else 0 (a tie counts as 0); then "
-            "w + (y - y_hat) * x and b + (y - y_hat). A correct prediction changes nothing.")
+    hint = ("predict first: 1 when w·x + b is above 0, else 0 (a tie counts as 0). Then move w by the "
+            "prediction's error (label minus prediction) times the input, and b by the error alone, as if "
+            "its input were 1. A correct prediction changes nothing.")
     for w, b, x, y, what in _ch1_perceptron_cases():
         error = y - float(x @ w + b > 0)
         expected_w, expected_b = w + error * x, b + error
@@ -367,17 +431,17 @@ def check_gmdh_unit(fn) -> None:
     """
     __tracebackhide__ = True
     ex = "Exercise 1.2 (GMDH unit)"
-    rng = np.random.default_rng(1965)
-    hint = ("build the design matrix A = np.stack([ones, a, b, a**2, b**2, a*b], axis=1) in this "
-            "order, then solve the least-squares problem: np.linalg.lstsq(A, y, rcond=None)[0].")
-    cases = [(40, 0.1), (200, 0.0), (17, 1.0)]
-    for n, noise in cases:
+    hint = ("build a design matrix with one column per term, in the order 1, a, b, a², b², ab, and solve "
+            "the least-squares problem it poses (numpy's linear-algebra module has a solver for it).")
+    draw = lambda h: (int(h.integers(10, 100)), float(h.uniform(0, 1)))  # noqa: E731
+    for (n, noise), rng, note in cases([(40, 0.1), (200, 0.0), (17, 1.0)], np.random.default_rng(1965),
+                                       "gmdh_unit", draw):
         a, b = rng.uniform(-2, 2, size=n), rng.normal(size=n)
         true = rng.normal(size=6)
         A = np.stack([np.ones(n), a, b, a * a, b * b, a * b], axis=1)
         y = A @ true + noise * rng.normal(size=n)
         expected = np.linalg.lstsq(A, y, rcond=None)[0]
-        where = f"{n} points (noise {noise:g})"
+        where = f"{n} points (noise {noise:.2g}){note}"
         got = call_student(fn, a.copy(), b.copy(), y.copy(), exercise=ex, describe=where)
         compare(got, expected, inputs=where, exercise=ex, atol=1e-8, rtol=1e-6, hint=hint,
                 name="fit_gmdh_unit(a, b, y)")
@@ -394,14 +458,14 @@ def check_reparameterize(fn) -> None:
     """
     __tracebackhide__ = True
     ex = "Exercise 4.1 (reparameterization)"
-    rng = np.random.default_rng(404)
-    hint = ("log_var is the log of the variance, so the standard deviation is exp(log_var / 2); "
-            "return mu + std * eps with the eps you are given (do not draw new noise).")
-    for shape in [(3,), (2, 4), (5, 1, 3)]:
+    hint = ("log_var is the logarithm of the variance, not of the standard deviation: turn it into a "
+            "standard deviation, scale the eps you are given by it (do not draw new noise), and shift by mu.")
+    draw = lambda h: tuple(int(v) for v in h.integers(1, 6, size=h.integers(1, 4)))  # noqa: E731
+    for shape, rng, note in cases([(3,), (2, 4), (5, 1, 3)], np.random.default_rng(404), "reparameterize", draw):
         mu = torch.tensor(rng.normal(size=shape), requires_grad=True)
         log_var = torch.tensor(rng.normal(scale=1.5, size=shape), requires_grad=True)
         eps = torch.tensor(rng.normal(size=shape))
-        where = f"mu, log_var, eps of shape {shape}"
+        where = f"mu, log_var, eps of shape {shape}{note}"
         got = call_student(fn, mu, log_var, eps, exercise=ex, describe=where)
         if got is None:
             fail(f"{ex}: reparameterize returned None.", "did you forget a `return`?")
@@ -409,7 +473,7 @@ def check_reparameterize(fn) -> None:
         compare(got, expected, inputs=where, exercise=ex, atol=1e-10, rtol=1e-8, hint=hint, name="z")
         if not isinstance(got, torch.Tensor) or not got.requires_grad:
             fail(f"{ex}: for {where}, the result is cut off from mu and log_var, so no gradient reaches them.",
-                 "stay in torch: no .detach(), .numpy(), .item() or torch.no_grad() on the way.")
+                 "stay in torch all the way: no detaching, no conversion to numpy or to Python numbers, no no_grad block.")
         upstream = torch.tensor(rng.normal(size=shape))
         d_mu, d_log_var = torch.autograd.grad(got, (mu, log_var), upstream, allow_unused=True)
         std = torch.exp(0.5 * log_var.detach())
@@ -439,15 +503,16 @@ def check_dropout_layer(fn) -> None:
         why = ("in evaluation mode dropout does nothing: the 1/(1-p) scaling in training already keeps "
                "the mean right" if not training else "with p = 0 nothing is dropped and nothing is scaled")
         compare(got, small, inputs=where, exercise=ex, atol=0, rtol=0, hint=why)
-    for p, shape in [(0.3, (200, 100)), (0.75, (50, 8, 50))]:
+    draw = lambda g: (float(g.uniform(0.2, 0.7)), (200, int(g.integers(100, 150))))  # noqa: E731
+    for (p, shape), rng, note in cases([(0.3, (200, 100)), (0.75, (50, 8, 50))], rng, "dropout_layer", draw):
         h = torch.tensor(rng.uniform(1.0, 2.0, size=shape))
         original = h.clone()
-        where = f"h of shape {shape} (entries in [1, 2]), p={p}, training=True"
+        where = f"h of shape {shape} (entries in [1, 2]), p={p:.3g}, training=True{note}"
         got = call_student(fn, h, p, True, torch.Generator().manual_seed(7), exercise=ex, describe=where)
         out = to_numpy(got, "dropout_layer(h, ...)")
         if not torch.equal(h, original):
             fail(f"{ex}: for {where}, your function changed h in place.",
-                 "build a new tensor (h * mask / (1 - p)) instead of writing into h.")
+                 "build a new tensor instead of writing into h.")
         if out.shape != shape:
             fail(f"{ex}: for {where}, expected shape {shape}, got shape {out.shape}.")
         dropped = out == 0
@@ -455,17 +520,18 @@ def check_dropout_layer(fn) -> None:
         if not np.allclose(out[~dropped], scaled[~dropped], rtol=1e-6, atol=1e-9):
             kept_like_h = np.allclose(out[~dropped], original.numpy()[~dropped])
             fail(f"{ex}: for {where}, the entries you keep should equal h / (1 - p).",
-                 "scale the survivors by 1 / (1 - p) so that the expected output equals h."
-                 if kept_like_h else "keep an entry as h / (1 - p), or set it to exactly 0.")
+                 "scale the entries you keep so that the expected output equals h: an entry survives "
+                 "with probability 1 - p." if kept_like_h else
+                 "each entry is either exactly 0 or its value in h scaled up for the dropped ones.")
         share = dropped.mean()
         if abs(share - p) > 0.02:
-            fail(f"{ex}: for {where}, you zeroed {share:.3f} of the entries; expected about p = {p}.",
-                 "drop an entry when torch.rand(...) < p, so that each is dropped with probability p.")
+            fail(f"{ex}: for {where}, you zeroed {share:.3f} of the entries; expected about p = {p:.3g}.",
+                 "each entry must be dropped with probability p, independently of the others.")
         again = to_numpy(call_student(fn, original.clone(), p, True, torch.Generator().manual_seed(7), exercise=ex,
                                       describe=where))
         if not np.array_equal(out, again):
             fail(f"{ex}: for {where}, two calls with identically seeded generators gave different masks.",
-                 "draw the mask with torch.rand(h.shape, generator=generator), not from the global generator.")
+                 "draw the random numbers from the generator you are given, not from torch's global one.")
     passed("eval: h unchanged; training: share p zeroed, rest times 1/(1-p)")
 
 
@@ -479,11 +545,17 @@ def check_mutual_information_bits(fn) -> None:
     rng = np.random.default_rng(43)
     sparse = rng.integers(0, 9, size=(5, 3)).astype(float)
     sparse[0, 1] = sparse[3, :] = 0
-    cases = [("a perfect 8-symbol channel", 12 * np.eye(8), 3.0),
-             ("a useless 3-symbol channel", np.full((3, 3), 5.0), 0.0),
-             ("a 5 x 3 table with empty cells", sparse, None),
-             ("a 4 x 4 table of probabilities", rng.dirichlet(np.ones(16)).reshape(4, 4), None)]
-    for what, counts, known in cases:
+    public = [("a perfect 8-symbol channel", 12 * np.eye(8), 3.0),
+              ("a useless 3-symbol channel", np.full((3, 3), 5.0), 0.0),
+              ("a 5 x 3 table with empty cells", sparse, None),
+              ("a 4 x 4 table of probabilities", rng.dirichlet(np.ones(16)).reshape(4, 4), None)]
+
+    def draw(h):
+        counts = h.integers(0, 6, size=(int(h.integers(2, 7)), int(h.integers(2, 7)))).astype(float)
+        counts[0, 0] += 1                                   # never an all-zero table
+        return f"a {counts.shape[0]} x {counts.shape[1]} table (a hidden case)", counts, None
+
+    for (what, counts, known), _, _ in cases(public, rng, "mutual_information_bits", draw):
         P = counts / counts.sum()
         outer = P.sum(1, keepdims=True) * P.sum(0, keepdims=True)
         mask = P > 0
@@ -494,21 +566,22 @@ def check_mutual_information_bits(fn) -> None:
         got = to_numpy(got, "mutual_information_bits(counts)")
         if got.size == 1 and not np.isfinite(got).all():
             fail(f"{ex}: for {what}, you returned {float(got.reshape(-1)[0])}.",
-                 "empty cells give 0 * log(0) = nan: sum only over the cells with P > 0.")
+                 "an empty cell gives 0 times the log of 0, which is nan: leave empty cells out of the sum (they add 0).")
         compare(got.reshape(()) if got.size == 1 else got, np.float64(expected), inputs=what, exercise=ex,
                 atol=1e-9, rtol=1e-9,
-                hint="normalize the counts to probabilities P, then I = sum P * log2(P / (row sum * column sum)); "
-                     "use log base 2 for bits.")
+                hint="turn the counts into a joint distribution, compare it cell by cell with the product of "
+                     "its two marginals (the definition of mutual information), and measure in bits: log base 2.")
     passed("3 bits, 0 bits, and two unseen tables with empty cells")
 
 
 # --- Simplicity bias ---
 # Chapter 7. The references are written out here, independent of deepwhy.spectral.
 
-def _ch7_one_number(fn, ex, cases, reference, name, hint):
+def _ch7_one_number(fn, ex, public, reference, name, hint, draw):
     """Run ``fn(*args)`` on each ``(*args, description)`` case and compare its single number with ``reference``."""
     __tracebackhide__ = True
-    for *args, where in cases:
+    for (*args, where), _, note in cases(public, None, ex, draw):
+        where += note
         got = call_student(fn, *[np.copy(a) for a in args], exercise=ex, describe=where)
         value = to_numpy(got, name)
         if value.size != 1:
@@ -526,21 +599,27 @@ def check_relative_error_at(fn) -> None:
     rng = np.random.default_rng(707)
     x = np.linspace(-1, 1, 64, endpoint=False)
     target = np.sin(2 * np.pi * 2 * x) + 0.5 * np.cos(2 * np.pi * 7 * x)
-    cases = [(target, target, 4, "a perfect fit, k = 4"),
-             (np.zeros(64), target, 14, "a zero prediction, k = 14"),
-             (np.sin(2 * np.pi * 2 * x), target, 14, "a fit that misses the high frequency, k = 14")]
+    public = [(target, target, 4, "a perfect fit, k = 4"),
+              (np.zeros(64), target, 14, "a zero prediction, k = 14"),
+              (np.sin(2 * np.pi * 2 * x), target, 14, "a fit that misses the high frequency, k = 14")]
     for n, k in [(101, 3), (50, 11)]:
         t = rng.normal(size=n)
-        cases.append((t + 0.3 * rng.normal(size=n), t, k, f"random signals of length {n}, k = {k}"))
+        public.append((t + 0.3 * rng.normal(size=n), t, k, f"random signals of length {n}, k = {k}"))
+
+    def draw(h):
+        n = int(h.integers(30, 121))
+        k, t = int(h.integers(1, n // 2)), h.normal(size=n)
+        return t + 0.3 * h.normal(size=n), t, k, f"random signals of length {n}, k = {k}"
 
     def reference(pred, target, k):
         ft = np.fft.rfft(target)[k]
         return abs(np.fft.rfft(pred)[k] - ft) / abs(ft)
 
-    _ch7_one_number(fn, "Exercise 7.1 (relative error at one frequency)", cases, reference,
+    _ch7_one_number(fn, "Exercise 7.1 (relative error at one frequency)", public, reference,
                     "relative_error_at(pred, target, k)",
-                    "take the discrete Fourier transform of both signals (np.fft.rfft or np.fft.fft), pick entry "
-                    "k of each, and divide the modulus of their difference by the modulus of the target's entry.")
+                    "compare the two signals' Fourier coefficients at frequency k (numpy has a module for the "
+                    "discrete Fourier transform); the error is the size of their difference, relative to the "
+                    "size of the target's coefficient. The coefficients are complex numbers.", draw)
     passed("0 for a perfect fit, 1 for a lost frequency, right on new signals")
 
 
@@ -552,7 +631,7 @@ def check_effective_number(fn) -> None:
     __tracebackhide__ = True
     rng = np.random.default_rng(7077)
     pair = np.r_[np.full(5, -100.5), np.full(5, 60.5)]
-    cases = [
+    public = [
         (np.full(20, 31.0) + rng.uniform(0, 0.5, 20), rng.uniform(0.5, 1, 20), 3.0, "20 neurons in one 3-degree bin"),
         (pair, np.ones(10), 3.0, "two equal clusters, 3-degree bins"),
         (pair, np.r_[np.ones(5), 3 * np.ones(5)], 3.0, "two clusters, one three times heavier, 3-degree bins"),
@@ -567,10 +646,15 @@ def check_effective_number(fn) -> None:
         p = mass[mass > 0] / mass.sum()
         return np.exp(-(p * np.log(p)).sum())
 
-    _ch7_one_number(fn, "Exercise 7.2 (effective number of directions)", cases, reference,
+    def draw(h):
+        n, bin_deg = int(h.integers(10, 61)), float(h.choice([3.0, 5.0, 10.0, 15.0]))
+        return h.uniform(-179, 179, n), h.exponential(1, n), bin_deg, f"{n} random angles, {bin_deg:g}-degree bins"
+
+    _ch7_one_number(fn, "Exercise 7.2 (effective number of directions)", public, reference,
                     "effective_number(angles_deg, amplitudes, bin_deg)",
-                    "bin each angle with floor((angle + 180) / bin_deg), add up the amplitudes per bin, divide by "
-                    "the total to get probabilities p (skip empty bins), and return exp(-sum(p * log(p))).")
+                    "bins of bin_deg degrees start at -180; weight each bin by the amplitudes of the angles in it, "
+                    "turn the weights into probabilities, and take the exponential of their entropy (natural "
+                    "log). Empty bins contribute nothing.", draw)
     passed("1 for one direction, 2 for two equal ones, right on random spreads")
 
 
@@ -591,26 +675,35 @@ def check_unit_shares(fn) -> None:
     __tracebackhide__ = True
     ex = "Exercise 5.1 (unit shares)"
     rng = _ch5_rng()
-    cases = []
+    public = []
     for n, hidden in [(4, 4), (9, 3), (6, 7)]:
-        cases.append((rng.normal(size=hidden), rng.uniform(size=(n, hidden))))
+        public.append((rng.normal(size=hidden), rng.uniform(size=(n, hidden))))
     v, H = rng.normal(size=5), rng.uniform(size=(8, 5))
     H[:, 2] = 0.7                     # a constant unit: it does no work, whatever its weight
     v[2] = 50.0
     v[4] = -3.0                       # a negative weight works as hard as a positive one
-    cases.append((v, H))
-    cases.append((rng.normal(size=3), np.ones((5, 3))))   # nobody varies: all zeros
-    hint = ("work_j = abs(v[j]) * H[:, j].std(); divide by the total work, and return zeros when the "
-            "total is 0. A unit that is constant on the data only shifts the output.")
-    for v, H in cases:
+    public.append((v, H))
+    public.append((rng.normal(size=3), np.ones((5, 3))))   # nobody varies: all zeros
+    hint = ("a unit's work is the size of its output weight times how much its activation varies over the "
+            "data; normalize so that the shares add up to 1, and handle the case where no unit varies. A "
+            "unit that is constant on the data only shifts the output.")
+
+    def draw(h):
+        hidden = int(h.integers(2, 9))
+        H = h.uniform(size=(int(h.integers(3, 10)), hidden))
+        H[:, int(h.integers(0, hidden))] = float(h.uniform())       # one constant unit
+        return h.normal(size=hidden), H
+
+    for (v, H), _, note in cases(public, rng, "unit_shares", draw):
         work = np.abs(v) * H.std(axis=0)
         expected = work / work.sum() if work.sum() > 0 else np.zeros_like(work)
-        where = f"v of shape {v.shape} and H of shape {H.shape}"
+        where = f"v of shape {v.shape} and H of shape {H.shape}{note}"
         got = call_student(fn, v.copy(), H.copy(), exercise=ex, describe=where)
         g = to_numpy(got, "unit_shares(v, H)")
         if g.shape == expected.shape and not np.all(np.isfinite(g)):
             fail(f"{ex}: for {where}, your result contains nan or inf.",
-                 "when no unit varies the total work is 0: return zeros instead of dividing by it.")
+                 "when no unit varies, the total work is 0: decide what the shares are then, instead of "
+                 "dividing by it.")
         compare(g, expected, inputs=where, exercise=ex, atol=1e-9, rtol=1e-7, hint=hint,
                 name="unit_shares(v, H)")
     passed("unit shares on 5 unseen cases, constant units included")
@@ -635,11 +728,13 @@ def check_tree_compose(fn) -> None:
     nodes = [("node(a, b) = a - 2 b", lambda a, b: a - 2 * b),
              ("node(a, b) = tanh(2 a b + a - b)", lambda a, b: np.tanh(2 * a * b + a - b)),
              ("node(a, b) = max(a, b) + 0.1 a", lambda a, b: np.maximum(a, b) + 0.1 * a)]
-    hint = ("pair neighbouring columns, (x1, x2), (x3, x4), ..., apply node to each pair, and repeat on "
-            "the results until one column is left. Keep the order: node(left, right), not node(right, left).")
-    for (label, node), (n, d) in zip(nodes * 2, [(5, 2), (4, 4), (6, 8), (3, 16), (7, 8), (2, 4)]):
+    hint = ("the tree combines neighbouring columns in pairs, level by level, until one is left, as in the "
+            "statement's example. Keep each pair in order: the left column is node's first argument.")
+    public = list(zip(nodes * 2, [(5, 2), (4, 4), (6, 8), (3, 16), (7, 8), (2, 4)]))
+    draw = lambda h: (nodes[int(h.integers(0, 3))], (int(h.integers(2, 8)), int(2 ** h.integers(1, 5))))  # noqa: E731
+    for ((label, node), (n, d)), rng, note in cases(public, rng, "tree_compose", draw):
         X = rng.uniform(-1, 1, size=(n, d))
-        where = f"{label} and X of shape {(n, d)}"
+        where = f"{label} and X of shape {(n, d)}{note}"
         got = call_student(fn, node, X.copy(), exercise=ex, describe=where)
         g = to_numpy(got, "tree_compose(node, X)")
         if g.shape == (n, 1):
@@ -682,14 +777,15 @@ def check_parity_gradient_variance(fn) -> None:
 
     ex = "Exercise 6.1 (gradient variance by enumeration)"
     rng = _ch6_rng()
-    hint = ("grad F_v = E_x (p(x) - chi_v(x)) J(x); the p-part is the same for every target, so the "
-            "variance is that of c_v = mean over x of chi_v(x) * J(x). Loop over all 2^d subsets "
-            "(itertools.product([0, 1], repeat=d)), including the empty one, and average "
-            "||c_v - mean_v c_v||^2 over them (a mean over v, not a sum).")
-    for d, P in [(1, 3), (2, 5), (4, 7), (5, 2)]:
+    hint = ("the part of the gradient that comes from the network's own output is the same for every "
+            "target, so only the correlation of each parity with J varies. Enumerate every subset of the d "
+            "inputs, the empty one included, and average (not sum) the squared distance from the mean over "
+            "the targets.")
+    draw = lambda h: (int(h.integers(1, 6)), int(h.integers(1, 8)))  # noqa: E731
+    for (d, P), rng, note in cases([(1, 3), (2, 5), (4, 7), (5, 2)], rng, "parity_gradient_variance", draw):
         X = np.array(list(itertools.product([-1.0, 1.0], repeat=d)))[rng.permutation(2**d)]
         J = rng.normal(size=(2**d, P)) * rng.uniform(0.5, 2.0, size=P)
-        where = f"d = {d}, J of shape {J.shape}, X rows in a shuffled order"
+        where = f"d = {d}, J of shape {J.shape}, X rows in a shuffled order{note}"
         got = call_student(fn, J.copy(), X.copy(), exercise=ex, describe=where)
         g = to_numpy(got, "gradient_variance(J, X)")
         if g.size != 1:
@@ -708,7 +804,8 @@ def check_straight_through(fn) -> None:
     __tracebackhide__ = True
     ex = "Exercise 6.2 (straight-through estimator)"
     rng = _ch6_rng()
-    for shape, n_levels in [((9,), 3), ((4, 5), 6), ((30,), 12)]:
+    draw = lambda h: (tuple(int(v) for v in h.integers(1, 9, size=h.integers(1, 3))), int(h.integers(2, 13)))  # noqa: E731
+    for (shape, n_levels), rng, note in cases([((9,), 3), ((4, 5), 6), ((30,), 12)], rng, "straight_through", draw):
         levels = np.sort(rng.choice(np.arange(-40, 40), n_levels, replace=False) / 8.0)
         r_np = rng.uniform(levels[0] - 1, levels[-1] + 1, size=shape)
         r_np[np.isclose(r_np[..., None], levels).any(axis=-1)] += 0.01  # no exact ties
@@ -716,14 +813,16 @@ def check_straight_through(fn) -> None:
         expected = levels[idx]
         r = torch.tensor(r_np, requires_grad=True)
         lv = torch.tensor(levels)
-        where = f"r of shape {shape}, {n_levels} levels {np.round(levels, 3).tolist()}"
+        where = f"r of shape {shape}, {n_levels} levels {np.round(levels, 3).tolist()}{note}"
         out = call_student(fn, r, lv, exercise=ex, describe=where)
         if not isinstance(out, torch.Tensor):
             fail(f"{ex}: for {where}, expected a torch.Tensor, got {type(out).__name__}.",
-                 "return the output of your autograd.Function: StraightThrough.apply(r, levels).")
+                 "return the tensor your autograd.Function computes (call its apply method), not the "
+                 "Function itself.")
         compare(out.detach(), expected, inputs=where, exercise=f"{ex}, forward pass", atol=1e-12,
                 hint="the forward pass rounds each r down to the largest level <= r (the lowest level "
-                     "when r is below all of them), e.g. with torch.searchsorted(levels, r, right=True) - 1.")
+                     "when r is below all of them); torch can find, for every value, its position in a sorted "
+                     "tensor.")
         if not out.requires_grad:
             fail(f"{ex}: for {where}, the output does not require a gradient, so nothing flows back to r.",
                  "compute the forward pass inside a torch.autograd.Function (or with the detach trick), "
@@ -733,11 +832,11 @@ def check_straight_through(fn) -> None:
             (grad,) = torch.autograd.grad(out, r, upstream, allow_unused=True)
         except Exception as e:  # noqa: BLE001 - any error in student code becomes feedback
             fail(f"{ex}: for {where}, the backward pass raised {type(e).__name__}: {e}",
-                 "backward(ctx, grad_output) must return one gradient per input of forward: "
-                 "(grad_output, None).")
+                 "backward must return one gradient per input of forward, None for an input that needs "
+                 "none (levels).")
         if grad is None:
-            fail(f"{ex}: for {where}, no gradient reached r.", "backward must return grad_output for r.")
+            fail(f"{ex}: for {where}, no gradient reached r.", "backward must hand a gradient on to r.")
         compare(grad, upstream, inputs=where, exercise=f"{ex}, backward pass", atol=1e-12,
-                hint="straight-through means the backward pass copies the incoming gradient unchanged: "
-                     "return grad_output (and None for levels). The true derivative, 0, is what we avoid.")
+                hint="straight-through means the backward pass hands the incoming gradient on unchanged, as "
+                     "if the forward pass were the identity. The true derivative, 0, is what we avoid.")
     passed("rounds down onto the levels, passes gradients straight through")
