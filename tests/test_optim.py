@@ -248,3 +248,25 @@ def test_plot_helpers_draw_contours_and_paths():
     with pytest.raises(ValueError, match="surface"):
         plots.surface_contours(ax, "bowl")
     plt.close(fig)
+
+
+def test_steps_to_settle_ignores_passing_through():
+    # run 0 settles at step 2; run 1 passes through the ball at step 1, leaves, and is back only
+    # for the last step; run 2 never enters
+    path = np.array([[[1.0, 0.0], [1.0, 0.0], [1.0, 1.0]],
+                     [[0.5, 0.0], [0.0, 0.0], [1.0, 0.0]],
+                     [[0.0, 0.0], [0.5, 0.0], [1.0, 0.0]],
+                     [[0.0, 0.0], [0.0, 0.0], [1.0, 0.0]]])
+    assert optim.steps_to_settle(path, 0.1).tolist() == [2.0, 3.0, np.inf]
+    assert optim.steps_to_settle(path, 0.1, hold=2).tolist() == [2.0, np.inf, np.inf]
+    assert optim.steps_to_settle(path, 0.1, hold=3).tolist() == [np.inf, np.inf, np.inf]
+    assert optim.steps_to_settle(path[:, 0], 0.1) == 2.0
+
+
+def test_steps_to_settle_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="path"):
+        optim.steps_to_settle(np.zeros((3, 3)), 0.1)
+    with pytest.raises(ValueError, match="tol"):
+        optim.steps_to_settle(np.zeros((3, 2)), 0.0)
+    with pytest.raises(ValueError, match="hold"):
+        optim.steps_to_settle(np.zeros((3, 2)), 0.1, hold=4)

@@ -196,7 +196,7 @@ def numerical_gradient(f, params, eps: float = 1e-6):
         params: a list of float64 arrays or of tuples of them (e.g. ``MLP.params``).
         eps: the step of the central difference.
 
-    Returns a list with the nesting of ``params``. Used in: the backprop chapter (E2.1, E2.2).
+    Returns a list with the nesting of ``params``. Used in: the backprop chapter (checking the rules, the cost of a gradient).
     """
     if not callable(f):
         raise ValueError(f"f must be a callable of no arguments returning the loss, got {f!r}")
@@ -231,7 +231,7 @@ def autograd_gradient(model: MLP, X, targets, loss: str = "mse"):
     """Return ``(loss value, [(dW, db), ...])`` for ``model``'s current params computed by torch.autograd.
 
     An independent reference: the same network written in torch (float64), differentiated by
-    PyTorch's reverse mode. Used in: the backprop chapter (E2.1) and its tests.
+    PyTorch's reverse mode. Used in: the backprop chapter (checking the rules) and its tests.
     """
     one_of("loss", loss, LOSSES)
     X = torch.as_tensor(np.asarray(X, dtype=np.float64))
@@ -271,7 +271,7 @@ def relative_error(a, b) -> float:
     """Return max|a - b| / max(max|a|, max|b|) over two gradients (arrays or nested lists of arrays).
 
     Relative to the largest entry, so entries that happen to be near zero do not inflate it.
-    Used in: the backprop chapter (E2.1) and its tests.
+    Used in: the backprop chapter (checking the rules) and its tests.
     """
     a, b = flatten(a), flatten(b)
     if a.shape != b.shape:

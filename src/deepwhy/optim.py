@@ -269,7 +269,7 @@ class Saddle(Surface):
     """f(x, y) = x²/2 - y²/2 + y⁴/4: a saddle at the origin, minima at (0, ±1).
 
     Along y = 0 the gradient has no y component, so exact gradient descent started there
-    slides into the saddle and stays. Used in: optimizers and regularization (E3.1).
+    slides into the saddle and stays. Used in: optimizers and regularization (the saddle).
     """
 
     name = "saddle"
@@ -296,7 +296,7 @@ class Quadratic(Surface):
         name: a label for figures.
         start: the default starting point (x, y); the plotting box is sized around it.
 
-    Used in: optimizers and regularization (E3.2, E3.3).
+    Used in: optimizers and regularization (momentum, RMSprop).
     """
 
     def __init__(self, curvatures=(1.0, 100.0), angle: float = 0.0, name: str = "quadratic",
@@ -383,7 +383,7 @@ def ill_conditioned(kappa: float = 100.0, angle: float = 30.0) -> Quadratic:
 def badly_scaled(scale: float = 1e4) -> Quadratic:
     """Return ½(x² + scale·y²), start (1, 1): the two coordinates want learning rates ``scale`` apart.
 
-    Used in: optimizers and regularization (E3.3).
+    Used in: optimizers and regularization (RMSprop).
     """
     scale = positive_float("scale", scale)
     return Quadratic((1.0, scale), angle=0.0, name=f"badly scaled bowl (1 : {scale:g})")
@@ -472,7 +472,7 @@ def steps_to_converge(optimizer: Optimizer, surface: Surface, start, tol: float 
         tol: the relative loss gap to reach, in (0, 1).
         max_steps: the budget.
 
-    Used in: optimizers and regularization (E3.2).
+    Used in: optimizers and regularization (momentum).
     """
     if not isinstance(optimizer, Optimizer):
         raise ValueError(f"optimizer must be a deepwhy.optim optimizer, got {type(optimizer).__name__}")
@@ -500,7 +500,7 @@ def first_step(mask) -> np.ndarray:
         mask: a boolean array of shape (steps+1, ...), e.g. ``np.abs(path[..., 1]) > 0.5``.
 
     Returns a float array of shape ``mask.shape[1:]``, or a float for a 1-D mask (floats so
-    that "never" can be inf). Used in: optimizers and regularization (escape times, E3.1).
+    that "never" can be inf). Used in: optimizers and regularization (escape times from the saddle).
     """
     mask = np.asarray(mask)
     if mask.dtype != bool or mask.ndim < 1:
@@ -509,3 +509,30 @@ def first_step(mask) -> np.ndarray:
     hit = mask.any(axis=0)
     first = np.where(hit, mask.argmax(axis=0).astype(float), np.inf)
     return float(first) if mask.ndim == 1 else first
+
+
+def steps_to_settle(path, tol: float, hold: int = 1) -> np.ndarray:
+    """Return, for each run, the first step from which it stays within ``tol`` of the origin to the end.
+
+    A run that is still outside ``tol`` within its last ``hold`` steps has not settled: inf.
+    Unlike :func:`first_step`, a run that passes through the ball and leaves again (an optimizer
+    circling the minimum) does not count as arrived.
+
+    Args:
+        path: positions relative to the minimum, shape (steps+1, 2) or (steps+1, runs, 2).
+        tol: the radius of the ball around the minimum, > 0.
+        hold: how many final steps the run must spend inside, at least 1.
+
+    Used in: optimizers and regularization (RMSprop at a loose and a tight tolerance).
+    """
+    path = np.asarray(path, dtype=float)
+    if path.ndim not in (2, 3) or path.shape[-1] != 2:
+        raise ValueError(f"path must have shape (steps+1, 2) or (steps+1, runs, 2), got {path.shape}")
+    if not tol > 0:
+        raise ValueError(f"tol must be a positive radius, got {tol!r}")
+    if not isinstance(hold, (int, np.integer)) or not 1 <= hold <= len(path):
+        raise ValueError(f"hold must be an int from 1 to the number of positions ({len(path)}), got {hold!r}")
+    inside = np.linalg.norm(path, axis=-1) < tol
+    stays = np.logical_and.accumulate(inside[::-1], axis=0)[::-1]
+    first = first_step(stays)
+    return np.where(first <= len(path) - hold, first, np.inf)

@@ -68,7 +68,7 @@ def lasso_ista(X, y, lam: float, steps: int = 3000) -> np.ndarray:
         lam: the L1 strength, >= 0.
         steps: number of iterations.
 
-    Used in: optimizers and regularization (E3.4a).
+    Used in: optimizers and regularization (L1 and L2).
     """
     gram, Xty, lr, lam, steps = _least_squares(X, y, lam, steps)
     w = np.zeros(Xty.shape)
@@ -85,7 +85,7 @@ def ridge_gd(X, y, lam: float, steps: int = 3000) -> np.ndarray:
 
     Args: as :func:`lasso_ista`, with ``lam`` the L2 strength.
 
-    Used in: optimizers and regularization (E3.4a).
+    Used in: optimizers and regularization (L1 and L2).
     """
     gram, Xty, lr, lam, steps = _least_squares(X, y, lam, steps)
     lr = 1.0 / (1.0 / lr + lam)
@@ -109,7 +109,7 @@ class DropoutEnsemble(nn.Module):
         p: drop probability in [0, 1), or a sequence of them, one per member.
         seed: seeds the dropout masks.
 
-    Used in: optimizers and regularization (E3.4c).
+    Used in: optimizers and regularization (dropout).
     """
 
     def __init__(self, ensemble: EnsembleMLP, p: float = 0.5, seed: int = 0):
