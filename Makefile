@@ -54,9 +54,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m deepwhy.bench
 
-# Student copies of the notebooks, solutions replaced by stubs; --check fails if any leaked.
+# Student copies of the notebooks in plain Markdown, solutions replaced by stubs, book-only cells
+# dropped; --check fails if any solution, MyST markup or book-only cell reached them.
+STUDENT_DIR ?= student
 student: $(STAMP)
-	$(PY) -m deepwhy.classroom student book/ --out student/ --check
+	$(PY) -m deepwhy.classroom student book/ --out $(STUDENT_DIR)/ --check
 
 clean:
 	rm -rf _build student

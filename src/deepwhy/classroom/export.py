@@ -141,21 +141,24 @@ python3 -m venv /autograder/venv
 
 _RUN = """#!/usr/bin/env bash
 # Gradescope runs this for every submission: grade /autograder/submission/*.ipynb against
-# {name} and write /autograder/results/results.json. Gradescope's container is used once and
-# thrown away; inside it the grader still uses bubblewrap where the container allows it, and
-# says so in the log where it does not.
+# {name} and write /autograder/results/results.json. The grader runs the notebook in
+# bubblewrap where the container allows it; where it does not (exit status 2, and it says
+# why), it grades again without: Gradescope's container serves this one submission and is
+# thrown away.
 set -u
 cd /autograder/source
 PY="${{DEEPWHY_PYTHON:-/autograder/venv/bin/python}}"
 RESULTS=/autograder/results/results.json
 mkdir -p /autograder/results
 rm -f "$RESULTS"
-SANDBOX=""
-if ! "$PY" -c "import sys; from deepwhy.classroom import sandbox; p = sandbox.problem(); print(p or ''); sys.exit(p is not None)"; then
-  SANDBOX="--no-sandbox"
+grade() {{
+  "$PY" -m deepwhy.classroom grade /autograder/submission --source "/autograder/source/{name}" \\
+    --gradescope-results "$RESULTS" --jobs 1 --timeout {cell:g} --notebook-timeout {notebook:g} --memory {memory} "$@"
+}}
+grade
+if [ $? -eq 2 ] && [ ! -s "$RESULTS" ]; then
+  grade --no-sandbox
 fi
-"$PY" -m deepwhy.classroom grade /autograder/submission --source "/autograder/source/{name}" \\
-  --gradescope-results "$RESULTS" --jobs 1 --timeout {cell:g} --notebook-timeout {notebook:g} --memory {memory} $SANDBOX
 if [ ! -s "$RESULTS" ]; then
   echo '{{"score": 0, "output": "The autograder could not grade this submission; please tell your instructor.", "tests": []}}' > "$RESULTS"
 fi

@@ -302,6 +302,7 @@ def _text_backend():
 @functools.lru_cache(maxsize=4096)
 def _latex_text(value: str) -> str:
     """Return a BibTeX field as plain text: braces, ``\\url{}`` and accents decoded."""
+    value = re.sub(r"\\(?:url|href)\{([^}]*)\}", r"\1", value)
     try:
         from pybtex.richtext import Text
         return str(Text.from_latex(value).render(_text_backend()))

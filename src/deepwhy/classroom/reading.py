@@ -300,6 +300,9 @@ class _Reader:
     def code(self, i: int, cell) -> CellInfo:
         text, cell_tags, meta = source(cell), tags(cell), cell_meta(cell)
         labelled = self.find(meta.get("exercise")) if meta.get("exercise") else None
+        if labelled is None and meta.get("exercise") and not self.strict:   # its statement was deleted
+            labelled = Exercise("", str(meta["exercise"]), "", i)
+            self.add_exercise(labelled)
         if "solution" in cell_tags or (labelled and meta.get("role") == "solution"):
             if self.open_label is not None:
                 ex = self.find(self.open_label)
@@ -320,7 +323,7 @@ class _Reader:
                 f"{self.where(i)}: a {cell.cell_type} cell inside the solution of {self.open_label!r} "
                 "that is not tagged 'solution'; tag it (with a '# BEGIN SOLUTION' marker) or move it "
                 "below {solution-end}")
-        if "check" in cell_tags and self.exercises:
+        if "check" in cell_tags and (labelled or self.exercises):
             ex = labelled or self.exercises[-1]
             ex.check_cells.append(i)
             ex.checks += re.findall(r"\b(check_\w+)\s*\(", text)

@@ -124,7 +124,7 @@ async def run(nb, limits: _Limits) -> list[str]:
                             resources={"metadata": {"path": os.getcwd()}})
     notes, broken, pos, restarts = [], set(), 0, 0
     cells = nb.cells
-    while pos < len(cells):
+    while any(c.cell_type == "code" and c.source.strip() for c in cells[pos:]):
         await _start(client)
         replayed = True
         for i in range(pos):                         # replay what the new kernel has not seen
