@@ -143,11 +143,17 @@ def test_uniform_inputs_and_normalized_error():
 
 
 def test_sample_efficiency_learns_an_easy_target_and_picks_restarts():
-    err = depth.sample_efficiency(lambda m: nets.EnsembleMLP([2, 16, 1], m, activation="tanh"),
-                                  lambda X: X[..., :1] * 0.5, ns=[8, 64], seeds=2, restarts=2, d=2,
-                                  steps=300, lr=1e-2, n_test=200, progress=False)
-    assert err.shape == (2, 2)
-    assert (err[1] < 0.05).all()
+    easy, zero = (lambda X: X[..., :1] * 0.5), (lambda X: 0 * X[..., :1])
+    err, fit = depth.sample_efficiency(lambda m: nets.EnsembleMLP([2, 16, 1], m, activation="tanh"),
+                                       easy, ns=[8, 64], seeds=2, restarts=2, d=2,
+                                       steps=300, lr=1e-2, n_test=200, progress=False)
+    assert err.shape == fit.shape == (1, 2, 2)
+    assert (err[0, 1] < 0.05).all() and (fit[0, 0] < err[0, 0]).all()   # 8 points: fitted, not learned
+    both, _ = depth.sample_efficiency(lambda m: nets.EnsembleMLP([2, 16, 1], m, activation="tanh"),
+                                      [easy, easy], ns=[8, 64], seeds=2, restarts=2, d=2,
+                                      steps=300, lr=1e-2, n_test=200, pad_ratio=1, progress=False)
+    assert both.shape == (2, 2, 2) and (both[:, 1] < 0.05).all()
+    assert depth._size_groups([64, 16, 256, 2048], 4) == [[1, 0], [2], [3]]
     with pytest.raises(ValueError, match="callables"):
         depth.sample_efficiency(None, depth.tree_target, [8])
 
@@ -234,9 +240,11 @@ def test_held_out_parity_shapes_and_a_learnable_case():
 
 
 def test_sawtooth_errors_shapes():
-    err, model = depth.sawtooth_errors(lambda m: nets.EnsembleMLP([1, 8, 1], m), ns=[4, 8], seeds=2,
-                                       steps=50)
-    assert err.shape == (2, 2) and model(torch.zeros(3, 1)).shape == (4, 3, 1)
+    fits = depth.sawtooth_errors(lambda m: nets.EnsembleMLP([1, 8, 1], m), ns=[4, 8], seeds=2,
+                                 restarts=2, steps=50)
+    assert fits["test"].shape == fits["train"].shape == fits["member"].shape == (2, 2)
+    assert fits["model"](torch.zeros(3, 1)).shape == (8, 3, 1)
+    assert (fits["member"] // 2 == torch.arange(4).reshape(2, 2)).all()   # one of each pair of restarts
 
 
 def test_truth_table_frames_wrong_cells():

@@ -480,47 +480,84 @@ def normalized_error(pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return ((pred - y) ** 2).mean(dim=(1, 2)) / y.var(dim=(1, 2))
 
 
-def sample_efficiency(make_model: Callable[[int], nn.Module], target: Callable, ns: Sequence[int],
-                      seeds: int = 3, restarts: int = 1, d: int = 8, steps: int = 1000, lr: float = 5e-3,
-                      n_test: int = 4000, seed: int = 0, progress: bool | None = None) -> torch.Tensor:
-    """Return the normalized test error after training on n points: shape (len(ns), seeds).
+def _size_groups(ns: Sequence[int], pad_ratio: float) -> list[list[int]]:
+    """Return the indices of ``ns`` in groups, smallest first, whose sizes lie within ``pad_ratio`` of each other."""
+    groups: list[list[int]] = []
+    for i in sorted(range(len(ns)), key=lambda i: ns[i]):
+        if groups and ns[i] <= pad_ratio * ns[groups[-1][0]]:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
 
-    For each training-set size n, one batched model holds ``seeds * restarts`` members. Seed s
-    trains on its own n points of [-1, 1]^d (drawn with seed ``seed + 1000 n + s``), full batch,
-    with Adam on the MSE; of its ``restarts`` members the one with the lowest *training* loss is
-    kept. The test set is ``n_test`` fresh points.
+
+def sample_efficiency(make_model: Callable[[int], nn.Module], target: Callable | Sequence[Callable],
+                      ns: Sequence[int], seeds: int = 3, restarts: int = 1, d: int = 8, steps: int = 1000,
+                      lr: float = 5e-3, n_test: int = 4000, seed: int = 0, pad_ratio: float = 4.0,
+                      progress: bool | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return ``(test_error, train_error)`` after training on n points, each (targets, len(ns), seeds).
+
+    Both errors are an MSE divided by the variance of the target on the test set, so 1 is what
+    predicting the mean scores; the training error is measured on the points the net was
+    trained on, which separates what the net *can* fit (approximation and optimization) from
+    what it generalizes (sample efficiency). Seed s of size n trains on its own n points of
+    [-1, 1]^d (drawn with seed ``seed + 1000 n + s``; every target sees the same points), full
+    batch, with Adam on the MSE; of its ``restarts`` members the one with the lowest training
+    loss is kept. The test set is ``n_test`` fresh points.
+
+    All targets, seeds and restarts train as one batched model, and so do all sizes within a
+    factor ``pad_ratio`` of each other: smaller training sets are padded with NaN targets that
+    :func:`masked_mse` skips.
 
     Args:
         make_model: ``members -> model`` whose forward maps (members, n, d) to (members, n, 1),
             e.g. ``lambda m: nets.EnsembleMLP([8, 100, 1], m, activation="tanh")``.
-        target: function of X (..., d) returning (..., 1), e.g. :func:`tree_target`.
+        target: a function of X (..., d) returning (..., 1), e.g. :func:`tree_target`, or a
+            list of them (one row of the result each).
         ns: training-set sizes.
         seeds: training sets per size.
         restarts: initializations per training set.
 
     Used in: why depth (the chapter's main figure).
     """
-    if not callable(make_model) or not callable(target):
-        raise ValueError(f"make_model (members -> model) and target (X -> y) must be callables, "
-                         f"got {make_model!r} and {target!r}")
+    targets = [target] if callable(target) else list(target) if isinstance(target, (list, tuple)) else None
+    if not callable(make_model) or not targets or not all(callable(t) for t in targets):
+        raise ValueError(f"make_model (members -> model) and target (X -> y, or a list of them) must be "
+                         f"callables, got {make_model!r} and {target!r}")
     ns = [positive_int("ns[i]", n) for n in ns]
     seeds, restarts = positive_int("seeds", seeds), positive_int("restarts", restarts)
+    pad_ratio = positive_float("pad_ratio", pad_ratio)
     X_test = uniform_inputs(n_test, d, seed=seed + 999_999)
-    y_test = target(X_test)
-    out = torch.zeros(len(ns), seeds)
-    for i in train.progress_bar(range(len(ns)), progress, desc="training-set sizes"):
-        n = ns[i]
-        X = torch.stack([uniform_inputs(n, d, seed=seed + 1000 * n + s) for s in range(seeds)])
-        X = X.repeat_interleave(restarts, dim=0)          # member = seed * restarts + restart
-        y = target(X)
-        model = make_model(seeds * restarts)
-        train.fit(model, X, y, loss="mse", optimizer="adam", lr=lr, steps=steps, record_every=steps,
+    y_test = [t(X_test) for t in targets]
+    scale = torch.stack([y.var() for y in y_test])                     # (targets,)
+    test_out = torch.zeros(len(targets), len(ns), seeds)
+    train_out = torch.zeros(len(targets), len(ns), seeds)
+    for group in train.progress_bar(_size_groups(ns, pad_ratio), progress, desc="training-set sizes"):
+        width = max(ns[i] for i in group)
+        draws = {i: [uniform_inputs(ns[i], d, seed=seed + 1000 * ns[i] + s) for s in range(seeds)] for i in group}
+        # member = ((target * len(group) + size) * seeds + seed) * restarts + restart
+        X = torch.zeros(len(targets), len(group), seeds, restarts, width, d)
+        y = torch.full((len(targets), len(group), seeds, restarts, width, 1), math.nan)
+        for t, f in enumerate(targets):
+            for g, i in enumerate(group):
+                for s, x in enumerate(draws[i]):
+                    X[t, g, s, :, :ns[i]], y[t, g, s, :, :ns[i]] = x, f(x)
+        X, y = X.reshape(-1, width, d), y.reshape(-1, width, 1)
+        model = make_model(len(X))
+        train.fit(model, X, y, loss=masked_mse, optimizer="adam", lr=lr, steps=steps, record_every=steps,
                   progress=False)
+        per_target = len(group) * seeds * restarts
         with torch.no_grad():
-            train_loss = train.loss_per_member("mse", model(X), y)
-            test_error = normalized_error(model(X_test), y_test)
-        out[i] = best_of_restarts(test_error, train_loss, restarts)
-    return out
+            train_loss = masked_mse(model(X), y)
+            pred = model(X_test)
+        for t in range(len(targets)):
+            rows = slice(t * per_target, (t + 1) * per_target)
+            test_err = normalized_error(pred[rows], y_test[t])
+            best_test = best_of_restarts(test_err, train_loss[rows], restarts).reshape(len(group), seeds)
+            best_train = best_of_restarts(train_loss[rows], train_loss[rows], restarts).reshape(len(group), seeds)
+            test_out[t, group] = best_test
+            train_out[t, group] = best_train / scale[t]
+    return test_out, train_out
 
 
 def sawtooth(x: torch.Tensor, depth: int = 3) -> torch.Tensor:
@@ -537,32 +574,43 @@ def sawtooth(x: torch.Tensor, depth: int = 3) -> torch.Tensor:
 
 
 def sawtooth_errors(make_model: Callable[[int], nn.Module], ns: Sequence[int], seeds: int = 4, depth: int = 3,
-                    steps: int = 2000, lr: float = 1e-2, seed: int = 0) -> tuple[torch.Tensor, nn.Module]:
-    """Return ``(errors, model)``: normalized test error on the sawtooth, (len(ns), seeds), and the trained model.
+                    steps: int = 2000, lr: float = 1e-2, restarts: int = 1, seed: int = 0) -> dict:
+    """Return the normalized test and training errors on the sawtooth, each (len(ns), seeds), and the fits.
 
     Seed s of size n trains on n points drawn uniformly from [0, 1] (seed ``seed + 100 n + s``)
-    with Adam on the MSE; all sizes and seeds train as one batched model (member
-    ``i * seeds + s``), smaller sets padded with NaN targets. The test set is 1001 evenly
-    spaced points; 1 is the error of predicting the mean.
+    with Adam on the MSE, from ``restarts`` initializations; the one with the lowest training
+    loss is kept. All sizes, seeds and restarts train as one batched model (member
+    ``(i * seeds + s) * restarts + r``), smaller sets padded with NaN targets. The test set is
+    1001 evenly spaced points; both errors are divided by the target's variance there, so 1 is
+    the error of predicting the mean.
 
-    Used in: why depth (the sawtooth: deep and narrow does not learn it).
+    Returns:
+        a dict with ``"test"`` and ``"train"`` (len(ns), seeds), ``"member"`` (len(ns), seeds):
+        the index of the kept member, and ``"model"``: the trained ensemble.
+
+    Used in: why depth (the sawtooth: depth that represents it, and gradient descent that finds it).
     """
     ns = [positive_int("ns[i]", n) for n in ns]
-    seeds = positive_int("seeds", seeds)
-    X = torch.zeros(len(ns) * seeds, max(ns), 1)
+    seeds, restarts = positive_int("seeds", seeds), positive_int("restarts", restarts)
+    X = torch.zeros(len(ns), seeds, restarts, max(ns), 1)
     y = torch.full_like(X, math.nan)
     for i, n in enumerate(ns):
         for s in range(seeds):
             gen = torch.Generator().manual_seed(seed + 100 * n + s)
             x = torch.rand(n, 1, generator=gen)
-            X[i * seeds + s, :n], y[i * seeds + s, :n] = x, sawtooth(x, depth)
-    model = make_model(len(ns) * seeds)
+            X[i, s, :, :n], y[i, s, :, :n] = x, sawtooth(x, depth)
+    X, y = X.reshape(-1, max(ns), 1), y.reshape(-1, max(ns), 1)
+    model = make_model(len(X))
     train.fit(model, X, y, loss=masked_mse, optimizer="adam", lr=lr, steps=steps, record_every=steps,
               progress=False)
     x_test = torch.linspace(0, 1, 1001).unsqueeze(1)
+    y_test = sawtooth(x_test, depth)
     with torch.no_grad():
-        err = normalized_error(model(x_test), sawtooth(x_test, depth))
-    return err.reshape(len(ns), seeds), model
+        train_loss = masked_mse(model(X), y)
+        test = normalized_error(model(x_test), y_test)
+    pick = lambda v: best_of_restarts(v, train_loss, restarts).reshape(len(ns), seeds)
+    return {"test": pick(test), "train": pick(train_loss) / y_test.var(),
+            "member": pick(torch.arange(len(X))), "model": model}
 
 
 # --------------------------------------------------------------------------------------
