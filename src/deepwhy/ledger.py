@@ -141,7 +141,7 @@ _FIELDS = ("key", "chapter", "text", "value", "verdict", "experiment")
 _LITERAL_FIELDS = ("key", "chapter", "text", "verdict", "experiment")
 #: each verdict as a sphinx-design badge: a symbol and the word, so colour is never the only cue
 VERDICT_BADGES = {"reproduced": "{bdg-primary}`✔ reproduced`", "nuanced": "{bdg-warning}`≈ nuanced`",
-                  "not reproduced": "{bdg-dark}`✘ not reproduced`", "illustration": "{bdg-secondary}`◇ illustration`"}
+                  "not reproduced": "{bdg-dark}`✘ not reproduced`", "illustration": "{bdg-info-line}`◇ illustration`"}
 
 
 def _code_cells(path):
