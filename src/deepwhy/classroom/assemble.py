@@ -26,6 +26,7 @@ import copy
 import dataclasses
 import pathlib
 import secrets
+import threading
 
 import nbformat
 
@@ -44,18 +45,47 @@ _SUSPICIOUS_MODULES = {"sys": {"modules", "_getframe", "settrace", "setprofile",
                        "multiprocessing": None}
 
 
-@dataclasses.dataclass
 class Source:
-    """One chapter of the instructor's source: its student copy and that copy's exercises."""
+    """One chapter of the instructor's source; its student copy is made when first needed.
 
-    name: str
-    copy: nbformat.NotebookNode
-    layout: object
+    Args:
+        nb: the chapter's notebook, book or student format.
+        name: its file name (a book notebook's ``NN_`` prefix numbers its exercises).
+        ctx: the :class:`~deepwhy.classroom.myst.Context` for converting its MyST (optional).
+    """
+
+    def __init__(self, nb, name: str, ctx=None):
+        self.name, self._nb, self._ctx = name, nb, ctx
+        found = read_layout(nb, name, strict=False).exercises
+        self.labels = {ex.label for ex in found if ex.label}       # for matching submissions
+        self.numbers = {ex.number for ex in found if ex.number}
+        self._made = None
+        self._lock = threading.Lock()
+
+    def _make(self):
+        with self._lock:
+            if self._made is None:
+                nb = self._nb
+                if read_layout(nb, self.name, strict=False).book_format:
+                    nb = student_version(nb, self.name, ctx=self._ctx)
+                else:
+                    nb = copy.deepcopy(nb)
+                    nb.cells = [c for c in nb.cells if "remove-cell" not in c.get("metadata", {}).get("tags", [])]
+                    for cell in nb.cells:
+                        if cell.cell_type == "code":
+                            cell.outputs, cell.execution_count = [], None
+                self._made = (nb, read_layout(nb, self.name, strict=False))
+            return self._made
+
+    @property
+    def copy(self) -> nbformat.NotebookNode:
+        """Return the chapter's student copy: the cells that run when a submission is graded."""
+        return self._make()[0]
 
     @property
     def exercises(self) -> list:
         """Return the chapter's exercises (cell indices into :attr:`copy`)."""
-        return self.layout.exercises
+        return self._make()[1].exercises
 
 
 class Sources:
@@ -76,8 +106,8 @@ class Sources:
         for p in notebooks([self.path]):
             nb = read_notebook(p)
             ctx = contexts.setdefault(p.parent, myst.Context(p.parent))
-            self.chapters.append(source_chapter(nb, p.name, ctx))
-        self.chapters = [c for c in self.chapters if c.exercises]
+            self.chapters.append(Source(nb, p.name, ctx))
+        self.chapters = [c for c in self.chapters if c.labels or c.numbers]
         if not self.chapters:
             raise ValueError(f"source must hold at least one notebook with exercises, got {str(self.path)!r}")
 
@@ -89,26 +119,11 @@ class Sources:
         found = read_layout(submission, "submission", strict=False).exercises
         labels = {ex.label for ex in found if ex.label}
         numbers = {ex.number for ex in found if ex.number}
-        best = max(self.chapters, key=lambda c: (len(labels & {ex.label for ex in c.exercises}),
-                                                 len(numbers & {ex.number for ex in c.exercises})))
-        if not (labels & {ex.label for ex in best.exercises} or numbers & {ex.number for ex in best.exercises}):
+        best = max(self.chapters, key=lambda c: (len(labels & c.labels), len(numbers & c.numbers)))
+        if not (labels & best.labels or numbers & best.numbers):
             raise ClassroomError(f"none of its exercises ({sorted(labels) or sorted(numbers) or 'none found'}) "
                                  f"is in the source {self.path}")
         return best
-
-
-def source_chapter(nb, name: str, ctx=None) -> Source:
-    """Return the :class:`Source` of one instructor notebook, book or student format."""
-    layout = read_layout(nb, name, strict=False)
-    if layout.book_format:
-        nb = student_version(nb, name, ctx=ctx)
-    else:
-        nb = copy.deepcopy(nb)
-        nb.cells = [c for c in nb.cells if "remove-cell" not in c.get("metadata", {}).get("tags", [])]
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                cell.outputs, cell.execution_count = [], None
-    return Source(name, nb, read_layout(nb, name, strict=False))
 
 
 # ------------------------------------------------------------------------------------------

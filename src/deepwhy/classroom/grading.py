@@ -23,7 +23,7 @@ import pathlib
 
 import deepwhy
 
-from .assemble import MARKER, Sources, assemble, source_chapter
+from .assemble import MARKER, Source, Sources, assemble
 from .reading import ClassroomError, Exercise, read_notebook
 from .sandbox import Limits, run
 from .student import notebooks
@@ -170,7 +170,7 @@ def grade(path, source=None, limits: Limits | None = None, sandbox: bool = True,
         submission = read_notebook(path)
         if sources is None and source is not None:
             sources = Sources(source)
-        src = sources.match(submission) if sources is not None else source_chapter(submission, path.name)
+        src = sources.match(submission) if sources is not None else Source(submission, path.name)
         job = assemble(src, submission, CHECKS_PATH)
     except (ClassroomError, ValueError) as e:
         report.notes.append(f"cannot grade: {' '.join(str(e).split())}")
