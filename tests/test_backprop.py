@@ -213,3 +213,48 @@ def test_shape_trace_reads_the_articles_picture():
     assert len({line.index("G:") for line in backward[:1]} | {line.index("(1") for line in backward[1:]}) == 1
     with pytest.raises(ValueError, match="one \\(dW, db\\) per layer"):
         bp.shape_trace(m, grads[:1])
+
+
+@pytest.mark.parametrize("activation", ACTS)
+@pytest.mark.parametrize("sizes,loss", [([5, 7, 1], "mse"), ([3, 5, 5, 4], "cross_entropy"), ([2, 1], "mse")])
+def test_forward_mode_gradient_matches_reverse_mode_to_1e10(activation, sizes, loss):
+    for seed in range(2):
+        X, T = _data(sizes, 16, loss, seed)
+        m = bp.MLP(sizes, activation, seed=seed)
+        value, grads = bp.gradient(m, X, T, loss)
+        f_value, f_grads = bp.forward_mode_gradient(m, X, T, loss)
+        assert abs(value - f_value) < 1e-12
+        for (dW, db), (fW, fb) in zip(grads, f_grads):
+            assert fW.shape == dW.shape and fb.shape == db.shape
+        assert bp.relative_error(grads, f_grads) < 1e-10
+
+
+def test_jvp_is_the_gradient_dotted_with_the_direction():
+    X, T = _data([4, 6, 6, 2], 8, "mse", 1)
+    m = bp.MLP([4, 6, 6, 2], "tanh", seed=1)
+    value, grads = bp.gradient(m, X, T)
+    rng = np.random.default_rng(0)
+    tangent = [(rng.normal(size=W.shape), rng.normal(size=b.shape)) for W, b in m.params]
+    j_value, slope = bp.jvp(m, X, T, tangent)
+    expected = sum(np.sum(dW * tW) + np.sum(db * tb) for (dW, db), (tW, tb) in zip(grads, tangent))
+    assert j_value == pytest.approx(value, abs=1e-12)
+    assert slope == pytest.approx(expected, rel=1e-10)
+    before = [(W.copy(), b.copy()) for W, b in m.params]
+    bp.jvp(m, X, T, tangent)
+    for (W, b), (W0, b0) in zip(m.params, before):
+        np.testing.assert_array_equal(W, W0)
+        np.testing.assert_array_equal(b, b0)
+
+
+def test_jvp_rejects_bad_arguments():
+    X, T = _data([3, 4, 1], 5, "mse", 0)
+    m = bp.MLP([3, 4, 1], seed=0)
+    good = [(np.zeros_like(W), np.zeros_like(b)) for W, b in m.params]
+    with pytest.raises(ValueError, match="tangent"):
+        bp.jvp(m, X, T, good[:1])
+    with pytest.raises(ValueError, match="tangent"):
+        bp.jvp(m, X, T, [(np.zeros((4, 3)), good[0][1]), good[1]])
+    with pytest.raises(ValueError, match="loss"):
+        bp.jvp(m, X, T, good, loss="hinge")
+    with pytest.raises(ValueError, match="X must have shape"):
+        bp.jvp(m, X[:, :2], T, good)

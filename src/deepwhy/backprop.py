@@ -18,6 +18,10 @@ gradient
 
 A bias is a weight on an input that is always 1, so rule G gives ``db = dZ.sum(axis=0)``.
 
+For contrast, :func:`jvp` runs the chain rule forwards (forward mode): each forward rule also
+carries a derivative along one parameter direction, so a whole gradient takes one pass per
+parameter (:func:`forward_mode_gradient`) where the backward pass takes one.
+
 Used in: the backprop chapter (and as a reference engine in later chapters).
 """
 from __future__ import annotations
@@ -182,6 +186,62 @@ def loss_of(model: MLP, X, targets, loss: str = "mse") -> float:
     """
     one_of("loss", loss, LOSSES)
     return LOSSES[loss](model.forward(X), targets)[0]
+
+
+# --- forward mode: the chain rule run in the other direction ------------------------------------
+
+def jvp(model: MLP, X, targets, tangent, loss: str = "mse"):
+    """Return ``(loss value, directional derivative)``: the loss and its rate of change along ``tangent``.
+
+    Forward mode (a Jacobian-vector product): every forward rule carries, beside its value, the
+    value's derivative along one direction ``tangent`` in parameter space, written with a dot:
+
+    - F1 ``Z = A @ W + b``  gives  ``Ż = Ȧ @ W + A @ Ẇ + ḃ``  (the input X has ``Ȧ = 0``)
+    - F2 ``A = f(Z)``       gives  ``Ȧ = f'(Z) * Ż``
+    - F4 the error function gives ``loss˙ = sum(dY * Ẏ)``, ``dY`` its derivative (as in :data:`LOSSES`)
+
+    ``tangent`` is a list of ``(Ẇ, ḃ)`` arrays shaped like ``model.params``. One call is one
+    pass through the network and yields one number, the gradient's component along ``tangent``;
+    the whole gradient takes one pass per parameter (:func:`forward_mode_gradient`).
+    Used in: the backprop chapter (forward against reverse mode) and its tests.
+    """
+    one_of("loss", loss, LOSSES)
+    if len(tangent) != len(model.params) or any(
+            np.shape(dW) != W.shape or np.shape(db) != b.shape
+            for (dW, db), (W, b) in zip(tangent, model.params)):
+        raise ValueError("tangent must be a list of (dW, db) arrays shaped like model.params, "
+                         f"{[(W.shape, b.shape) for W, b in model.params]}")
+    f, df = ACTIVATIONS[model.activation]
+    A, dot_A = model._checked_input(X), None  # the data does not move with the parameters
+    L = len(model.params)
+    for l, ((W, b), (dot_W, dot_b)) in enumerate(zip(model.params, tangent)):
+        Z = A @ W + b  # F1
+        dot_Z = A @ dot_W + dot_b if dot_A is None else dot_A @ W + A @ dot_W + dot_b
+        if l < L - 1:
+            A, dot_A = f(Z), df(Z) * dot_Z  # F2 and its derivative; F3
+        else:
+            A, dot_A = Z, dot_Z  # the output layer is the identity
+    value, dY = LOSSES[loss](A, targets)  # F4
+    return value, float(np.sum(dY * dot_A))
+
+
+def forward_mode_gradient(model: MLP, X, targets, loss: str = "mse"):
+    """Return ``(loss value, [(dW, db), ...])`` by forward mode: one :func:`jvp` pass per parameter.
+
+    Each pass pushes the unit direction of one weight or bias through the network, so a model
+    with P parameters takes P passes, against one forward and one backward pass for
+    :func:`gradient`. Used in: the backprop chapter (the cost of a gradient) and its tests.
+    """
+    zero = [(np.zeros_like(W), np.zeros_like(b)) for W, b in model.params]
+    grads = [(np.zeros_like(W), np.zeros_like(b)) for W, b in model.params]
+    value = loss_of(model, X, targets, loss)
+    for l, pair in enumerate(zero):
+        for k, direction in enumerate(pair):
+            for i in np.ndindex(direction.shape):
+                direction[i] = 1.0
+                _, grads[l][k][i] = jvp(model, X, targets, zero, loss)
+                direction[i] = 0.0
+    return value, grads
 
 
 # --- two independent references -----------------------------------------------------------------
