@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from deepwhy import depth, nets
+from deepwhy import data, depth, nets, train
 
 
 def test_four_state_encodings_and_targets():
@@ -274,3 +274,24 @@ def test_xor_with_l2_configs_share_their_initializations():
         depth.xor_with_l2(l2=[0.1, 0.2], layers=["all"])
     with pytest.raises(ValueError, match="l2"):
         depth.xor_with_l2(l2=-1.0)
+
+
+def test_padded_widths_trains_each_block_as_its_narrow_net():
+    X, y = data.xor()
+    wide = depth.padded_widths([2, 3], members=4, seed=0)
+    train.fit(wide, X, y, loss="bce", optimizer="sgd", lr=0.5, steps=50)
+    for k, w in enumerate([2, 3]):
+        narrow = nets.EnsembleMLP([2, w, 1], members=4, activation="tanh", seed=0)
+        train.fit(narrow, X, y, loss="bce", optimizer="sgd", lr=0.5, steps=50)
+        block = slice(4 * k, 4 * k + 4)
+        torch.testing.assert_close(wide.weights[0][block, :, :w], narrow.weights[0])
+        assert (wide.weights[0][block, :, w:] == 0).all() and (wide.weights[1][block, w:] == 0).all()
+        torch.testing.assert_close(wide(X)[block], narrow(X))
+
+
+@pytest.mark.parametrize("kwargs, match", [({"widths": []}, "widths"), ({"widths": [0, 2]}, "widths"),
+                                           ({"activation": "sigmoid"}, "activation")])
+def test_padded_widths_validates(kwargs, match):
+    args = {"widths": [2, 3], "members": 2, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        depth.padded_widths(**args)

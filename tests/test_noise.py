@@ -171,6 +171,49 @@ def test_noisy_mlp_without_noise_or_in_eval_mode_is_the_ensemble():
     torch.testing.assert_close(again(X), out)  # the noise repeats with the seed
 
 
+def test_noisy_mlp_additive_noise_is_zero_mean_and_off_in_eval():
+    X = torch.randn(4, 3)
+    plain = nets.EnsembleMLP([3, 6, 2], members=2, seed=1)
+    noisy = noise.NoisyMLP([3, 6, 2], members=2, additive=[0.0, 0.5], seed=1)
+    noisy.eval()
+    torch.testing.assert_close(noisy(X), plain(X))
+    noisy.train()
+    torch.testing.assert_close(noisy(X)[0], plain(X)[0])  # member 0 has no noise
+    # hidden h + 0.5·ε: the output moves by 0.5·ε·W, whose mean is 0 and spread as computed
+    outs = torch.stack([noisy(X)[1] for _ in range(4000)]) - plain(X)[1]
+    assert outs.mean(0).abs().max() < 0.05
+    expected_std = 0.5 * noisy.weights[1][1].detach().norm(dim=0)   # per output
+    torch.testing.assert_close(outs.std(0), expected_std.expand(4, -1), rtol=0.08, atol=0)
+
+
+def test_delayed_sgd_steps_along_stale_gradients():
+    w = torch.nn.Parameter(torch.zeros(2, 1))
+    opt = noise.DelayedSGD([w], lr=1.0, max_delay=[0, 3], seed=0)
+    for t in range(1, 30):
+        w.grad = torch.full((2, 1), float(t))   # the gradient of step t is t
+        before = w.detach().clone()
+        opt.step()
+        used = (before - w.detach())[:, 0]
+        assert used[0] == t                       # member 0: plain SGD
+        assert t - 3 <= used[1] <= t and used[1] >= 1   # member 1: at most 3 steps old
+    # identical members get identical updates, whatever the delay (same draw per member)
+    a = torch.nn.Parameter(torch.ones(3, 2))
+    opt = noise.DelayedSGD([a], lr=0.1, max_delay=5, seed=1)
+    for t in range(20):
+        a.grad = torch.sin(a.detach() * t)
+        opt.step()
+    assert torch.equal(a[:, 0], a[:, 1])
+
+
+@pytest.mark.parametrize("kwargs, match", [({"max_delay": -1}, "max_delay"), ({"max_delay": [1, 2, 3]}, "max_delay"),
+                                           ({"max_delay": 1.5}, "max_delay"), ({"lr": 0}, "lr")])
+def test_delayed_sgd_validates(kwargs, match):
+    w = torch.nn.Parameter(torch.zeros(2, 3))
+    args = {"lr": 0.1, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        noise.DelayedSGD([w], **args)
+
+
 def test_noisy_mlp_binary_members():
     X = torch.randn(5, 2)
     net = noise.NoisyMLP([2, 4, 4, 1], members=2, binary=[False, True], seed=0)
@@ -188,7 +231,8 @@ def test_noisy_mlp_binary_members():
 
 
 @pytest.mark.parametrize("kwargs, match", [({"drop": 1.0}, "drop"), ({"drop": [0.1, 0.2]}, "drop"),
-                                           ({"gauss": -1.0}, "gauss"), ({"binary": [True, False]}, "binary"),
+                                           ({"gauss": -1.0}, "gauss"), ({"additive": -0.5}, "additive"),
+                                           ({"binary": [True, False]}, "binary"),
                                            ({"binary": 1}, "binary")])
 def test_noisy_mlp_validates_noise(kwargs, match):
     with pytest.raises(ValueError, match=match):

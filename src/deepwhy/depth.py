@@ -693,3 +693,40 @@ def smallest_width(accuracy: torch.Tensor, widths: Sequence[int]) -> torch.Tenso
         if hits:
             out[r] = float(min(hits))
     return out
+
+
+def padded_widths(widths: Sequence[int], members: int, d_in: int = 2, d_out: int = 1,
+                  activation: str = "tanh", seed: int = 0) -> nets.EnsembleMLP:
+    """Return one ensemble of ``len(widths) * members`` one-hidden-layer nets of different widths.
+
+    Block ``k`` (members ``k*members`` to ``(k+1)*members - 1``) starts from exactly the weights
+    of ``EnsembleMLP([d_in, widths[k], d_out], members, activation, seed=seed)``; its hidden
+    layer is padded to ``max(widths)`` units whose incoming weights, biases and outgoing
+    weights are 0. With an activation that maps 0 to 0 (tanh, relu) a padded unit outputs 0
+    and gets no gradient, so it stays 0 under gradient descent without weight decay, and each
+    block trains as its narrower net would, all in one batched program.
+
+    Used in: why depth (how many seeds solve XOR with 2, 3 and 4 hidden units).
+    """
+    try:
+        widths = [positive_int("widths", w) for w in widths]
+    except TypeError:
+        widths = []
+    if not widths:
+        raise ValueError(f"widths must be a non-empty list of positive integers, got {widths!r}")
+    members = positive_int("members", members)
+    if activation not in ("tanh", "relu"):
+        raise ValueError(f"activation must map 0 to 0 ('tanh' or 'relu'), got {activation!r}")
+    wide = nets.EnsembleMLP([d_in, max(widths), d_out], members=len(widths) * members,
+                            activation=activation, seed=seed)
+    with torch.no_grad():
+        for p in wide.parameters():
+            p.zero_()
+        for k, w in enumerate(widths):
+            narrow = nets.EnsembleMLP([d_in, w, d_out], members=members, activation=activation, seed=seed)
+            block = slice(k * members, (k + 1) * members)
+            wide.weights[0][block, :, :w] = narrow.weights[0]
+            wide.biases[0][block, :, :w] = narrow.biases[0]
+            wide.weights[1][block, :w] = narrow.weights[1]
+            wide.biases[1][block] = narrow.biases[1]
+    return wide

@@ -9,7 +9,8 @@ Five ideas, one section each:
   straight-through gradient, and batched models built from them (:class:`NoisyMLP`,
   :class:`StochasticDepthMLP`, :class:`NoisyBottleneck`, :class:`ToyVAE`);
 - **exploration**: minibatch gradient descent on a tilted double well (:func:`minibatch_descent`);
-- **symmetry**: constant initialization and how far apart the hidden units drift.
+- **symmetry**: constant initialization, how far apart the hidden units drift, and SGD with
+  delayed gradients (:class:`DelayedSGD`), the noise of asynchronous training.
 
 Every model holds many independent members (seeds, noise levels) as one batched
 program, like :class:`~deepwhy.nets.EnsembleMLP`, and draws its noise from its own
@@ -317,8 +318,9 @@ class NoisyMLP(EnsembleMLP):
     """An :class:`~deepwhy.nets.EnsembleMLP` with noise on its hidden units, one noise level per member.
 
     In training mode, after each hidden activation, the units of member ``m`` get
-    dropout with rate ``drop[m]`` and multiplicative Gaussian noise with standard
-    deviation ``gauss[m]``; in eval mode the noise is off. A member with ``binary[m]``
+    dropout with rate ``drop[m]``, multiplicative Gaussian noise with standard
+    deviation ``gauss[m]`` and additive Gaussian noise N(0, ``additive[m]``²) (the
+    VAE's kind of noise); in eval mode the noise is off. A member with ``binary[m]``
     is binarized as in BinaryNet: its hidden activations are sign(pre-activation) and its
     hidden-to-hidden weights sign(W) / sqrt(fan_in), both with straight-through gradients,
     while its first and last layers keep real weights.
@@ -326,7 +328,8 @@ class NoisyMLP(EnsembleMLP):
     Args:
         sizes, members, activation, init_scale, bias, seed, init, dtype: as EnsembleMLP.
         drop: a dropout rate in [0, 1), or one per member.
-        gauss: a noise std >= 0, or one per member.
+        gauss: a multiplicative noise std >= 0, or one per member.
+        additive: an additive noise std >= 0, or one per member.
         binary: a bool, or one per member.
         noise_seed: seeds the noise (default: ``seed``).
 
@@ -336,10 +339,11 @@ class NoisyMLP(EnsembleMLP):
     def __init__(self, sizes: Sequence[int], members: int, activation: str = "relu", drop=0.0,
                  gauss=0.0, binary=False, init_scale: float = 1.0, bias: bool = True,
                  seed: int = 0, init: str = "uniform", dtype: torch.dtype = torch.float32,
-                 noise_seed: int | None = None):
+                 noise_seed: int | None = None, additive=0.0):
         super().__init__(sizes, members, activation, init_scale, bias, seed, init, dtype)
         self.register_buffer("drop", _per_member("drop", drop, self.members, upper=1.0).to(dtype))
         self.register_buffer("gauss", _per_member("gauss", gauss, self.members).to(dtype))
+        self.register_buffer("additive", _per_member("additive", additive, self.members).to(dtype))
         flags = torch.as_tensor(binary).flatten()
         if flags.dtype != torch.bool or flags.numel() not in (1, self.members):
             raise ValueError(f"binary must be a bool or one bool per member ({self.members}), got {binary!r}")
@@ -371,6 +375,8 @@ class NoisyMLP(EnsembleMLP):
                     h = dropout(h, self.drop, self.generator)
                 if bool((self.gauss > 0).any()):
                     h = gaussian_dropout(h, self.gauss, self.generator)
+                if bool((self.additive > 0).any()):
+                    h = h + self.additive * torch.randn(h.shape, generator=self.generator, dtype=h.dtype)
         return h
 
 
@@ -770,3 +776,56 @@ def hidden_unit_spread(W: torch.Tensor, b: torch.Tensor | None = None) -> torch.
         raise ValueError(f"W must have shape (members, fan_in, units), got {tuple(W.shape)}")
     cols = W if b is None else torch.cat([W, torch.as_tensor(b).reshape(W.shape[0], 1, -1)], dim=1)
     return (cols - cols[..., :1]).abs().amax(dim=(1, 2))
+
+
+class DelayedSGD(torch.optim.Optimizer):
+    """Plain SGD that applies, per member, a gradient computed a random number of steps ago.
+
+    This is the noise of asynchronous SGD (Dean et al., 2012): a worker's gradient arrives
+    after other workers have already moved the weights, so the update uses stale weights.
+    At each step, member ``m`` of an ensemble (the first dimension of every parameter)
+    draws a delay uniformly from ``0 .. max_delay[m]`` and steps along the gradient of
+    that many steps ago (the newest available one while fewer are stored).
+
+    Args:
+        params: the ensemble's parameters, each of shape ``(members, ...)``.
+        lr: the step size, > 0.
+        max_delay: the longest delay, an integer >= 0, or one per member (0: plain SGD).
+        seed: seeds the delays.
+
+    Used in: why randomness matters (asynchronous noise does not break symmetry).
+    """
+
+    def __init__(self, params, lr: float, max_delay=0, seed: int = 0):
+        super().__init__(params, {"lr": positive_float("lr", lr)})
+        members = {p.shape[0] for g in self.param_groups for p in g["params"]}
+        if len(members) != 1:
+            raise ValueError(f"params must all have the same first (members) dimension, got {sorted(members)}")
+        self.members = members.pop()
+        delay = torch.as_tensor(max_delay).flatten()
+        if delay.numel() == 1:
+            delay = delay.expand(self.members)
+        if delay.numel() != self.members or delay.is_floating_point() or bool((delay < 0).any()):
+            raise ValueError(f"max_delay must be an integer >= 0 or one per member ({self.members}), got {max_delay!r}")
+        self.max_delay = delay.long().clone()
+        self.generator = torch.Generator().manual_seed(positive_int("seed", seed, minimum=0))
+        self.stored = 0   # how many past gradients the ring buffers hold
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        size = int(self.max_delay.max()) + 1
+        slot = self.stored % size                  # where this step's gradient goes
+        self.stored += 1
+        draw = torch.rand(self.members, generator=self.generator)
+        delay = torch.minimum((draw * (self.max_delay + 1)).long(), self.max_delay)
+        delay = delay.clamp(max=min(self.stored, size) - 1)
+        read = (slot - delay) % size               # the slot written `delay` steps ago
+        members = torch.arange(self.members)
+        for group in self.param_groups:
+            for p in group["params"]:
+                state = self.state[p]
+                if "past" not in state:
+                    state["past"] = torch.zeros((size, *p.shape), dtype=p.dtype)
+                state["past"][slot] = p.grad
+                p -= group["lr"] * state["past"][read, members]
+        return None
