@@ -92,17 +92,45 @@ def test_paper_init_truncates_weights_and_zeroes_biases():
 
 def test_parity_learners_shapes_subsets_and_labels():
     L = failures.ParityLearners(dims=[3, 6], seeds=[2, 3], seed=4)
-    assert L.nets["3"].sizes == [3, 30, 1] and L.nets["6"].members == 3
+    assert L.net.sizes == [6, 60, 1] and L.net.members == 5
     assert L.subsets[6][1] == data.parity(1, 6, seed=5).subset
     X, y = L.sample(16, torch.Generator().manual_seed(0))
-    assert X[3].shape == (2, 16, 3) and y[6].shape == (3, 16, 1)
+    assert X.shape == (5, 16, 6) and y.shape == (5, 16, 1)
+    assert torch.all(X[:2, :, 3:] == 0) and set(X[2:].unique().tolist()) == {-1.0, 1.0}
     for i, s in enumerate(L.subsets[6]):
-        expected = X[6][i][:, s].prod(dim=1) if s else torch.ones(16)
-        assert torch.equal(y[6][i, :, 0], expected)
-    pred = L(X)
-    assert pred[3].shape == (2, 16, 1)
-    assert L.hinge(pred, y).shape == (5,) and L.accuracy(X, y).shape == (5,)
+        expected = X[2 + i][:, s].prod(dim=1) if s else torch.ones(16)
+        assert torch.equal(y[2 + i, :, 0], expected)
+    assert L(X).shape == (5, 16, 1)
+    assert L.hinge(L(X), y).shape == (5,) and L.accuracy(X, y).shape == (5,)
     assert L.member_dims().tolist() == [3, 3, 6, 6, 6]
+
+
+def test_parity_learners_fixed_subset_size():
+    L = failures.ParityLearners(dims=[4, 8], seeds=3, subset_size=[2, 4])
+    assert all(len(s) == 2 for s in L.subsets[4]) and all(len(s) == 4 for s in L.subsets[8])
+    assert all(max(s) < 4 for s in L.subsets[4])
+    with pytest.raises(ValueError, match="subset_size"):
+        failures.ParityLearners(dims=[4], subset_size=5)
+
+
+def test_padded_parity_member_trains_exactly_like_its_own_small_network(one_thread):
+    """The zero padding stays zero, so a d = 3 member of a padded ensemble follows its own 3-30-1 net."""
+    L = failures.ParityLearners(dims=[3, 5], seeds=1, seed=2)
+    W1, W2 = L.net.weights
+    own = nets.EnsembleMLP([3, 30, 1], members=1, seed=0)
+    with torch.no_grad():
+        own.weights[0].copy_(W1[:1, :3, :30])
+        own.weights[1].copy_(W2[:1, :30])
+        for b in own.biases:
+            b.zero_()
+    gen = torch.Generator().manual_seed(1)
+    batches = [L.sample(32, gen) for _ in range(20)]
+    train.fit(L, lambda step: batches[step % 20], loss=L.hinge, optimizer="sgd", lr=0.1, steps=20, progress=False)
+    train.fit(own, lambda step: (batches[step % 20][0][:1, :, :3], batches[step % 20][1][:1]), loss="hinge",
+              optimizer="sgd", lr=0.1, steps=20, progress=False)
+    assert torch.all(W1[0, 3:] == 0) and torch.all(W1[0, :, 30:] == 0) and torch.all(W2[0, 30:] == 0)
+    assert torch.allclose(W1[0, :3, :30], own.weights[0][0], atol=1e-6)
+    assert torch.allclose(W2[0, :30], own.weights[1][0], atol=1e-6)
 
 
 def test_parity_learners_learn_a_small_parity_in_one_loop(one_thread):
@@ -375,7 +403,7 @@ def test_train_stocks_hand_gradients_match_an_autograd_run(one_thread):
     for _ in range(steps):
         idx = torch.randint(0, d, (5,), generator=gen)
         y = labels[:, idx]
-        z = 1.0 - 2.0 * torch.randint(0, 2, (1, 5, k), generator=gen).float()
+        z = failures.random_signs((1, 5, k), gen)
         z.scatter_(2, y[:1, :, None], 1.0)
         p = torch.softmax(W[:, idx] + b, dim=-1)
         loss = -(p[0] * z[0]).sum(-1).mean() - p[1].gather(1, y[1, :, None]).mean()
@@ -398,3 +426,49 @@ def test_parity_gradient_deviation_sizes_and_values():
     mean = grads.mean(0)
     assert dev[5] == pytest.approx(float((grads[5] - mean).norm() / mean.norm()))
     assert (dev >= 0).all()
+
+
+# ----------------------------------------------------------------------------- tuple of line images
+
+
+def test_random_signs_are_balanced_and_reject_bad_arguments():
+    z = failures.random_signs((4, 1000), torch.Generator().manual_seed(0))
+    assert z.shape == (4, 1000) and set(z.unique().tolist()) == {-1.0, 1.0}
+    assert abs(float(z.mean())) < 0.05   # sd of the mean 0.016
+    assert failures.random_signs((3,), torch.Generator().manual_seed(0)).shape == (3,)
+    with pytest.raises(ValueError, match="shape"):
+        failures.random_signs((), torch.Generator())
+    with pytest.raises(ValueError, match="generator"):
+        failures.random_signs((3,), 0)
+
+
+def test_line_images_draw_one_line_whose_angle_gives_the_bit():
+    X, bits = failures.line_images(200, size=14, seed=1)
+    assert X.shape == (200, 196) and bits.shape == (200,)
+    assert set(X.unique().tolist()) <= {0.0, 1.0} and set(bits.unique().tolist()) == {-1.0, 1.0}
+    assert X.sum(dim=1).min() >= 10   # a line crosses the image
+    # the bit is the sign of the slope: fit the lit pixels' rows against their columns
+    img = X.reshape(200, 14, 14)
+    for i in range(20):
+        r, c = torch.nonzero(img[i], as_tuple=True)
+        cov = ((c - c.float().mean()) * (-(r - r.float().mean()))).float().mean()
+        assert torch.sign(cov) == bits[i]
+    assert torch.equal(failures.line_images(5, seed=1)[0], failures.line_images(5, seed=1)[0])
+    with pytest.raises(ValueError, match="size"):
+        failures.line_images(5, size=3)
+
+
+def test_tuple_learners_shapes_snr_and_training(one_thread):
+    L = failures.TupleLearners(2, members=2, seed=0)
+    X, bits = L.sample(64, torch.Generator().manual_seed(0))
+    assert X.shape == (64, 2, 196) and bits.shape == (64, 2)
+    assert L.scores(X).shape == (4, 64, 2) and L(X).shape == (4, 64, 1)
+    assert torch.equal(L.scores(X)[:2], L.scores(X)[2:])     # both approaches start alike
+    assert L.losses((X, bits)).shape == (4,) and L.accuracy(X, bits).shape == (4,)
+    snr, floor = L.gradient_snr(*L.sample(2000, torch.Generator().manual_seed(1)))
+    assert snr.shape == floor.shape == (4,) and (floor > 0).all()
+    assert (snr[2:] > floor[2:]).all()                         # decomposition: a clear signal
+    with pytest.raises(ValueError, match="X must have shape"):
+        L.gradient_snr(X[:, :1], bits)
+    h = failures.train_tuples(1, members=2, steps=150, record_every=50, test_size=300)
+    assert h.metrics["accuracy"].shape == (4, 4) and h.metrics["accuracy"][-1].min() >= 0.9

@@ -59,19 +59,28 @@ def paper_init_(model: nets.EnsembleMLP, seed: int = 0) -> nets.EnsembleMLP:
 
 
 class ParityLearners(nn.Module):
-    """Parity learners for several input sizes d at once: one ``EnsembleMLP`` per d, trained in one loop.
+    """Parity learners for several input sizes d at once, held in one zero-padded ``EnsembleMLP``.
 
     ``seeds`` is the number of members per d: one integer for all, or one per entry of ``dims``.
     Member ``i`` of size ``d`` is the paper's network, d -> 10d ReLU -> 1 (the width factor is
-    ``width``), initialized by :func:`paper_init_` with seed ``seed + i``, and it learns the parity
-    of the subset ``data.parity(1, d, seed=seed + i).subset``. Every call returns dicts keyed by d;
-    :meth:`hinge` and :meth:`accuracy` concatenate the members in the order of ``dims``, so the
-    losses can go straight to :func:`deepwhy.train.fit`, which then trains every size at once.
+    ``width``), initialized like :func:`paper_init_` (fan-in d) from seed ``seed + i``. It learns
+    the parity of ``subsets[d][i]``: with ``subset_size=None`` the subset of
+    ``data.parity(1, d, seed=seed + i)`` (each bit with probability 1/2, as in the paper); with
+    an integer, or one integer per d, a subset of exactly that size drawn uniformly from the
+    same seed.
 
-    Used in: failure modes (accuracy against iterations for d = 5, 10, 20, 30).
+    All members live in one ensemble of width ``width * max(dims)`` on ``max(dims)`` inputs: a
+    member of size d has zero inputs beyond d, and zero weights into and out of its hidden units
+    beyond ``width * d``. Those stay exactly zero under gradient descent (their gradients
+    vanish), so every member computes and learns exactly what its own d-10d-1 network would,
+    and one step trains every size at once. Use :meth:`sample`, :meth:`hinge` and
+    :meth:`accuracy` with :func:`deepwhy.train.fit`.
+
+    Used in: failure modes (accuracy against SGD steps while d grows: the parity cliff).
     """
 
-    def __init__(self, dims=(5, 10, 20, 30), seeds: int = 3, width: int = 10, seed: int = 0):
+    def __init__(self, dims=(5, 10, 15), seeds: int = 3, width: int = 10, seed: int = 0,
+                 subset_size=None):
         super().__init__()
         try:
             dims = [positive_int("dims", d) for d in dims]
@@ -84,46 +93,67 @@ class ParityLearners(nn.Module):
         if len(counts) != len(dims):
             raise ValueError(f"seeds must be an integer or one integer per d in dims = {dims}, got {seeds!r}")
         self.seeds = {d: positive_int("seeds", c) for d, c in zip(dims, counts)}
+        sizes = ([subset_size] * len(dims) if subset_size is None or isinstance(subset_size, int)
+                 else list(subset_size))
+        if len(sizes) != len(dims) or any(s is not None and not (isinstance(s, int) and 0 <= s <= d)
+                                          for s, d in zip(sizes, dims)):
+            raise ValueError(f"subset_size must be None, an integer in [0, d] or one per d in dims = {dims}, "
+                             f"got {subset_size!r}")
         self.width = positive_int("width", width)
         seed = positive_int("seed", seed, minimum=0)
-        self.nets = nn.ModuleDict()
+        top = max(dims)
+        members = sum(self.seeds.values())
+        self.net = nets.EnsembleMLP([top, width * top, 1], members=members, seed=seed)
         self.subsets: dict[int, list[list[int]]] = {}
-        masks = []
-        for d in dims:
-            count = self.seeds[d]
-            ens = nets.EnsembleMLP([d, width * d, 1], members=count, seed=seed)
-            self.nets[str(d)] = paper_init_(ens, seed)
-            self.subsets[d] = [data.parity(1, d, seed=seed + i).subset for i in range(count)]
-            mask = torch.zeros(count, 1, d, dtype=torch.bool)
-            for i, s in enumerate(self.subsets[d]):
-                mask[i, 0, s] = True
-            masks.append(mask)
-        self._masks = masks
+        self._mask = torch.zeros(members, 1, top, dtype=torch.bool)   # the subset of each member
+        self._inputs = torch.zeros(members, 1, top)                   # 1 on the member's own d inputs
+        W1, W2 = self.net.weights
+        with torch.no_grad():
+            for b in self.net.biases:
+                b.zero_()
+            W1.zero_()
+            W2.zero_()
+            i = 0
+            for d, size in zip(dims, sizes):
+                self.subsets[d] = []
+                for j in range(self.seeds[d]):
+                    if size is None:
+                        subset = data.parity(1, d, seed=seed + j).subset
+                    else:
+                        gen = torch.Generator().manual_seed(seed + j)
+                        subset = sorted(torch.randperm(d, generator=gen)[:size].tolist())
+                    self.subsets[d].append(subset)
+                    self._mask[i, 0, subset] = True
+                    self._inputs[i, 0, :d] = 1.0
+                    gen = torch.Generator().manual_seed(seed + j)
+                    for W, (fan_in, fan_out) in ((W1, (d, width * d)), (W2, (width * d, 1))):
+                        std = 1.0 / math.sqrt(fan_in)
+                        W[i, :fan_in, :fan_out] = nn.init.trunc_normal_(
+                            torch.empty(fan_in, fan_out, dtype=torch.float64), std=std, a=-2 * std, b=2 * std,
+                            generator=gen).to(W.dtype)
+                    i += 1
 
     def sample(self, n: int, generator: torch.Generator):
-        """Return ``(X, y)``: dicts d -> (members, n, d) uniform ±1 inputs and d -> (members, n, 1) parity labels."""
+        """Return ``(X, y)``: (members, n, max(dims)) uniform ±1 inputs (zero beyond each member's d) and (members, n, 1) labels."""
         n = positive_int("n", n)
         if not isinstance(generator, torch.Generator):
             raise ValueError(f"generator must be a torch.Generator, got {generator!r}")
-        X, y = {}, {}
-        for d, mask in zip(self.dims, self._masks):
-            x = 1.0 - 2.0 * torch.randint(0, 2, (self.seeds[d], n, d), generator=generator).float()
-            X[d] = x
-            y[d] = torch.where(mask, x, torch.ones(())).prod(dim=-1, keepdim=True)
-        return X, y
+        members, _, top = self._mask.shape
+        x = (1.0 - 2.0 * torch.randint(0, 2, (members, n, top), generator=generator).float()) * self._inputs
+        y = torch.where(self._mask, x, torch.ones(())).prod(dim=-1, keepdim=True)
+        return x, y
 
-    def forward(self, X: dict) -> dict:
-        return {d: self.nets[str(d)](X[d]) for d in self.dims}
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.net(X)
 
-    def hinge(self, pred: dict, y: dict) -> torch.Tensor:
-        """Return the hinge loss of every member, concatenated over ``dims``: shape (total members,)."""
-        return torch.cat([train.loss_per_member("hinge", pred[d], y[d]) for d in self.dims])
+    def hinge(self, pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Return the hinge loss of every member: shape (members,), in the order of :meth:`member_dims`."""
+        return train.loss_per_member("hinge", pred, y)
 
-    def accuracy(self, X: dict, y: dict) -> torch.Tensor:
-        """Return the accuracy of every member on ``(X, y)``, concatenated over ``dims``."""
+    def accuracy(self, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Return the accuracy of every member on ``(X, y)``, in the order of :meth:`member_dims`."""
         with torch.no_grad():
-            pred = self(X)
-            return torch.cat([train.accuracy(pred[d], y[d]) for d in self.dims])
+            return train.accuracy(self(X), y)
 
     def member_dims(self) -> np.ndarray:
         """Return the input size d of every member, in the order of :meth:`hinge` and :meth:`accuracy`."""
@@ -364,6 +394,28 @@ def stock_logit_gradients(p: torch.Tensor, target: torch.Tensor) -> torch.Tensor
     return p * pt.sum(dim=-1, keepdim=True) - pt
 
 
+#: row b holds the 8 bits of the byte b as signs: +1 for a 0 bit, -1 for a 1 bit
+_BYTE_SIGNS = 1.0 - 2.0 * ((torch.arange(256)[:, None] >> torch.arange(8)) & 1).float()
+
+
+def random_signs(shape, generator: torch.Generator) -> torch.Tensor:
+    """Return a float tensor of independent uniform ±1 entries, drawn 8 at a time from random bytes.
+
+    Equivalent in distribution to ``1 - 2 * randint(0, 2, shape)``, and several times faster
+    for large tensors.
+
+    Used in: failure modes (the stocks problem draws a million random returns per second).
+    """
+    shape = tuple(shape)
+    if not shape or any(not isinstance(s, int) or s < 0 for s in shape):
+        raise ValueError(f"shape must be a non-empty tuple of sizes >= 0, got {shape!r}")
+    if not isinstance(generator, torch.Generator):
+        raise ValueError(f"generator must be a torch.Generator, got {generator!r}")
+    n = math.prod(shape)
+    bytes_ = torch.randint(0, 256, ((n + 7) // 8,), generator=generator, dtype=torch.uint8)
+    return _BYTE_SIGNS[bytes_.long()].reshape(-1)[:n].reshape(shape)
+
+
 def train_stocks(k: int, d: int = 1000, steps: int = 2500, batch_size: int = 100, lr: float = 0.1,
                  seeds=(0,), record_every: int = 100, bias: bool = True,
                  progress: bool | None = None) -> train.History:
@@ -412,12 +464,12 @@ def train_stocks(k: int, d: int = 1000, steps: int = 2500, batch_size: int = 100
         for step in train.progress_bar(range(1, steps + 1), progress, desc="stocks"):
             W.grad[:, idx] = 0.0                                                 # clear the last batch's rows
             idx = torch.randint(0, d, (batch_size,), generator=gen)
-            y = labels[:, idx]                                                   # (M, B)
-            target = torch.nn.functional.one_hot(y, k).float()                   # e_y for every member
-            target[:half] = 1.0 - 2.0 * torch.randint(0, 2, (half, batch_size, k), generator=gen).float()
-            target[:half].scatter_(2, y[:half, :, None], 1.0)                    # z, with z_y = 1
+            y = labels[:, idx, None]                                             # (M, B, 1)
+            z = random_signs((half, batch_size, k), gen).scatter_(2, y[:half], 1.0)  # z, with z_y = 1
             p = torch.softmax(W[:, idx] + b, dim=-1)                             # (M, B, k)
-            g = stock_logit_gradients(p, target) / batch_size                    # mean over the batch
+            p_y = p[half:].gather(2, y[half:])                                   # decomposition, target e_y:
+            g = torch.cat([stock_logit_gradients(p[:half], z),                   # p p_y - p_y e_y
+                           (p[half:] * p_y).scatter_add_(2, y[half:], -p_y)]) / batch_size
             W.grad.index_put_((rows, idx.expand(members, batch_size)), g, accumulate=True)
             b.grad.copy_(g.sum(dim=1, keepdim=True))
             opt.step()
@@ -426,6 +478,175 @@ def train_stocks(k: int, d: int = 1000, steps: int = 2500, batch_size: int = 100
                 rec_loss.append(expected_loss())
     return train.History(steps=np.array(rec_steps), loss=np.array(rec_loss),
                          seconds=time.perf_counter() - start)
+
+
+# --------------------------------------------------------------------------------------
+# 2b. Decomposition vs end-to-end: the tuple of line images (the paper's Section 3.1)
+# --------------------------------------------------------------------------------------
+
+
+def line_images(n: int, size: int = 14, seed: int = 0, generator: torch.Generator | None = None):
+    """Return ``(X, bits)``: n binary images of one straight line each, (n, size * size), and their bits ±1, (n,).
+
+    The line's angle theta is drawn uniformly from [10°, 80°] or [100°, 170°] (away from the
+    two angles where the bit flips), and it passes within 2 pixels of the centre. A pixel is 1
+    when its centre lies within half a pixel of the line. The bit is +1 if theta < 90°, else -1,
+    as in the paper's Section 3.1 (which uses 28 x 28 images). Pass ``generator`` to draw
+    batch after batch from one stream; otherwise a generator seeded with ``seed`` is used.
+
+    Used in: failure modes (the tuple-of-lines experiment).
+    """
+    n, size = positive_int("n", n), positive_int("size", size, minimum=5)
+    gen = generator if generator is not None else torch.Generator().manual_seed(positive_int("seed", seed, minimum=0))
+    if not isinstance(gen, torch.Generator):
+        raise ValueError(f"generator must be a torch.Generator or None, got {generator!r}")
+    bits = 1.0 - 2.0 * torch.randint(0, 2, (n,), generator=gen).float()
+    theta = torch.deg2rad(10 + 70 * torch.rand(n, generator=gen) + 90 * (bits < 0))
+    offset = 4 * torch.rand(n, generator=gen) - 2
+    centre = (size - 1) / 2
+    coords = torch.arange(size, dtype=torch.float32) - centre
+    rows, cols = coords[:, None], coords[None, :]            # row grows downwards: y = -row
+    normal = torch.stack([-torch.sin(theta), torch.cos(theta)], dim=1)   # unit normal of direction (cos, sin)
+    dist = normal[:, 0, None, None] * cols + normal[:, 1, None, None] * (-rows) - offset[:, None, None]
+    return (dist.abs() <= 0.5).float().reshape(n, size * size), bits
+
+
+class TupleLearners(nn.Module):
+    """End-to-end and decomposition learners for the tuple-of-lines problem, as one batched model.
+
+    Every member has an image encoder, ``size**2 -> hidden -> 1`` ReLU (an :class:`EnsembleMLP`
+    applied to each of the k images, giving k scores), and a head ``k -> 10k -> 1`` ReLU that
+    maps the k scores to the tuple's prediction (end-to-end members only). Both start from
+    :func:`paper_init_`.
+
+    - **end-to-end** members train encoder and head together on the hinge loss of the tuple's
+      label, the parity of the k bits;
+    - **decomposition** members train the encoder on the hinge loss of each image's own bit,
+      and predict the tuple by the parity of the signs of the k scores (the head is not used).
+
+    ``members`` is the number of seeds per approach; the first half of the ensemble is
+    end-to-end, the second half decomposition, member i of each half starting from seed
+    ``seed + i``. The paper's encoder is a LeNet-like CNN on 28 x 28 images; this one is smaller
+    so that the experiment fits in seconds.
+
+    Used in: failure modes (the tuple-of-lines experiment: :meth:`gradient_snr` at initialization,
+    and :func:`train_tuples`).
+    """
+
+    def __init__(self, k: int, members: int = 3, size: int = 14, hidden: int = 32, seed: int = 0):
+        super().__init__()
+        self.k, self.size = positive_int("k", k), positive_int("size", size, minimum=5)
+        self.half = positive_int("members", members)
+        seed = positive_int("seed", seed, minimum=0)
+        M = 2 * self.half
+        self.encoder = nets.EnsembleMLP([size * size, positive_int("hidden", hidden), 1], members=M, seed=seed)
+        self.head = paper_init_(nets.EnsembleMLP([self.k, 10 * self.k, 1], members=self.half, seed=seed), seed)
+        paper_init_(self.encoder, seed)
+        with torch.no_grad():           # the decomposition half starts where the end-to-end half does
+            for W in self.encoder.weights:
+                W[self.half:] = W[: self.half]
+
+    def sample(self, n: int, generator: torch.Generator):
+        """Return ``(X, bits)``: n tuples for every member, X of shape (n, k, size * size) and bits (n, k)."""
+        X, bits = line_images(positive_int("n", n) * self.k, self.size, generator=generator)
+        return X.reshape(n, self.k, -1), bits.reshape(n, self.k)
+
+    def scores(self, X: torch.Tensor) -> torch.Tensor:
+        """Return the encoder's score of every image: (members, n, k) for X of shape (n, k, size * size)."""
+        n = X.shape[0]
+        return self.encoder(X.reshape(n * self.k, -1)).reshape(-1, n, self.k)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        """Return the tuple predictions (members, n, 1): the head's output for the end-to-end half, the parity of the score signs for the other."""
+        s = self.scores(X)
+        e2e = self.head(s[: self.half])
+        dec = torch.sign(s[self.half:]).prod(dim=-1, keepdim=True)
+        return torch.cat([e2e, dec])
+
+    def losses(self, batch) -> torch.Tensor:
+        """Return the training loss of every member for a batch ``(X, bits)``: shape (members,)."""
+        X, bits = batch
+        s = self.scores(X)
+        y = bits.prod(dim=1, keepdim=True)                                    # (n, 1) tuple labels
+        e2e = train.loss_per_member("hinge", self.head(s[: self.half]), y)
+        dec = torch.clamp(1 - s[self.half:] * bits, min=0).mean(dim=(1, 2))
+        return torch.cat([e2e, dec])
+
+    def accuracy(self, X: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:
+        """Return every member's accuracy on the tuples' labels (the parity of the k bits): shape (members,)."""
+        with torch.no_grad():
+            return train.accuracy(self(X), bits.prod(dim=1, keepdim=True))
+
+    def gradient_snr(self, X: torch.Tensor, bits: torch.Tensor):
+        """Return ``(snr, floor)``: the SNR of the one-tuple gradient for the encoder's last layer, per member.
+
+        For each tuple i, g_i is the gradient of the member's loss (end-to-end or decomposition)
+        with respect to the encoder's output weights and bias. The SNR is ||E g||^2 / E||g - E g||^2,
+        the ratio the paper plots in its Figure 5. ||E g||^2 is estimated without bias by the dot
+        product of the means of two halves of the sample, so it can come out negative when the
+        signal is below the sampling noise. ``floor`` is the smallest SNR the sample can detect:
+        two standard errors of that estimate, over the noise. Both are (members,) numpy arrays.
+        """
+        n = X.shape[0]
+        if n < 4 or X.shape[1:] != (self.k, self.size**2) or bits.shape != (n, self.k):
+            raise ValueError(f"X must have shape (n >= 4, {self.k}, {self.size ** 2}) and bits (n, {self.k}), "
+                             f"got {tuple(X.shape)} and {tuple(bits.shape)}")
+        W1, b1 = self.encoder.weights[0].detach(), self.encoder.biases[0].detach()
+        feats = torch.relu(X.reshape(n * self.k, -1).double() @ W1.double() + b1.double())   # (M, n k, hidden)
+        feats = torch.cat([feats, torch.ones_like(feats[..., :1])], dim=-1).reshape(-1, n, self.k, feats.shape[-1] + 1)
+        s = (feats[..., :-1] @ self.encoder.weights[1].detach().double()[:, None]).squeeze(-1) \
+            + self.encoder.biases[1].detach().double().reshape(-1, 1, 1)          # (M, n, k)
+        y = bits.double().prod(dim=1)
+        with torch.enable_grad():                                                  # d loss / d scores, end-to-end
+            s_e2e = s[: self.half].clone().requires_grad_(True)
+            head = [W.detach().double() for W in self.head.weights], [b.detach().double() for b in self.head.biases]
+            h = torch.relu(s_e2e @ head[0][0] + head[1][0])
+            out = (h @ head[0][1] + head[1][1])[..., 0]
+            torch.clamp(1 - out * y, min=0).sum().backward()
+        dscore = torch.cat([s_e2e.grad, -bits.double() * ((s[self.half:] * bits.double()) < 1)])  # (M, n, k)
+        g = (dscore[..., None] * feats).sum(dim=2)                                 # (M, n, hidden + 1)
+        a, b = g[:, : n // 2].mean(dim=1), g[:, n // 2: 2 * (n // 2)].mean(dim=1)
+        signal = (a * b).sum(dim=1)
+        centred = g - g.mean(dim=1, keepdim=True)
+        noise = (centred**2).sum(dim=2).mean(dim=1)
+        cov = centred.transpose(1, 2) @ centred / n
+        floor = 2 * torch.sqrt((cov**2).sum(dim=(1, 2))) / (n // 2) / noise
+        return (signal / noise).numpy(), floor.numpy()
+
+
+def train_tuples(k: int, members: int = 3, steps: int = 500, batch_size: int = 100, lr: float = 1e-3,
+                 record_every: int = 50, test_size: int = 1000, seed: int = 0) -> train.History:
+    """Train :class:`TupleLearners` end-to-end and by decomposition with the same Adam steps; return a History.
+
+    Every step draws ``batch_size`` fresh tuples of k line images (the same for every member) and
+    takes one Adam step (learning rate ``lr``, the paper's 1e-3) on every member's loss. The
+    History holds the losses and ``metrics["accuracy"]``, each member's accuracy on the tuples'
+    labels for ``test_size`` fixed test tuples; members are ordered end-to-end first.
+
+    Used in: failure modes (end-to-end against decomposition for k = 1 and 3).
+    """
+    steps, record_every = positive_int("steps", steps, minimum=0), positive_int("record_every", record_every)
+    batch_size, test_size = positive_int("batch_size", batch_size), positive_int("test_size", test_size)
+    positive_float("lr", lr)
+    model = TupleLearners(k, members=members, seed=seed)
+    test = model.sample(test_size, torch.Generator().manual_seed(seed + 7))
+    gen = torch.Generator().manual_seed(seed + 8)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    rec_steps, losses, accuracy = [], [], []
+    start = time.perf_counter()
+    for step in range(steps + 1):
+        if step:
+            opt.zero_grad()
+            loss = model.losses(model.sample(batch_size, gen))
+            loss.sum().backward()
+            opt.step()
+        if step % record_every == 0 or step == steps:
+            rec_steps.append(step)
+            with torch.no_grad():
+                losses.append(model.losses(test).numpy())
+            accuracy.append(model.accuracy(*test).numpy())
+    return train.History(steps=np.array(rec_steps), loss=np.array(losses),
+                         metrics={"accuracy": np.array(accuracy)}, seconds=time.perf_counter() - start)
 
 
 # --------------------------------------------------------------------------------------
@@ -568,11 +789,14 @@ def step_function(r: torch.Tensor, levels: torch.Tensor) -> torch.Tensor:
 
     Written as u(r) = z_0 + sum_i (z_i - z_{i-1}) 1[r > z_i], the paper's formula, with the
     indicator computed as sign(relu(r - z_i)). Autograd differentiates it honestly: its
-    derivative is zero everywhere, so a loss through u has a gradient of exactly zero.
+    derivative is zero everywhere, so a loss through u has a gradient of exactly zero. When no
+    gradient is needed, the same values come from a binary search over the levels.
 
     Used in: failure modes (flat activations).
     """
     _check_levels(levels)
+    if not (r.requires_grad and torch.is_grad_enabled()):   # no gradient wanted: a binary search is faster
+        return levels[(torch.searchsorted(levels, r.contiguous()) - 1).clamp(min=0)]
     above = torch.sign(torch.relu(r[..., None] - levels[1:]))
     return levels[0] + (above * (levels[1:] - levels[:-1])).sum(dim=-1)
 
@@ -601,7 +825,9 @@ def straight_through_step(r: torch.Tensor, levels: torch.Tensor) -> torch.Tensor
 
     Used in: failure modes (the straight-through update wins).
     """
-    return r + (step_function(r, levels) - r).detach()
+    with torch.no_grad():
+        u = step_function(r, levels)
+    return r + (u - r).detach()
 
 
 _STEP_HEADS = {
