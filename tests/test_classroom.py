@@ -3,7 +3,6 @@
 Grading real chapters in the sandbox is tested in tests/test_classroom_grading.py.
 """
 import json
-import os
 import pathlib
 
 import nbformat
@@ -15,7 +14,7 @@ from deepwhy import classroom
 from deepwhy.classroom import ClassroomError, cli, grading, sandbox
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-BOOK = pathlib.Path(os.environ.get("DEEPWHY_TEST_BOOK", ROOT / "book"))
+BOOK = ROOT / "book"
 
 # Words that occur only in the fixture's solutions: none may reach a student copy.
 SECRETS = ["2 * x", "secret_value", "multiply x by itself", "hidden reason", "leaky", "solved-before"]
@@ -161,9 +160,11 @@ def test_book_only_cells_are_dropped_but_what_visible_cells_need_is_kept():
     code = nbformat.v4.new_code_cell
     nb.cells[1:1] = [code("import math\nscale = 3\nassert scale > 2\nledger_claim = print(scale)",
                           metadata={"tags": ["remove-cell"]}),
-                     code("print(scale * 2)")]
+                     code("print(scale * 2)"),
+                     code("ledger.summary('Demo')", metadata={"tags": ["remove-input"]})]  # no claims there
     student = classroom.student_version(nb, "09_demo.ipynb")
     assert not any("remove-cell" in c.metadata.get("tags", []) for c in student.cells)
+    assert not any("ledger" in c.source for c in student.cells)
     kept = student.cells[1]
     assert kept.source.splitlines()[1:] == ["scale = 3"]            # no assert, nothing unused
     assert kept.metadata["jupyter"] == {"source_hidden": True}

@@ -20,7 +20,7 @@ from deepwhy import classroom
 from deepwhy.classroom import assemble, grading, sandbox
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-BOOK = pathlib.Path(os.environ.get("DEEPWHY_TEST_BOOK", ROOT / "book"))
+BOOK = ROOT / "book"
 MARK = "deepwhy-test-987654"          # a process the escape artist leaves behind would carry this
 
 pytestmark = pytest.mark.skipif(sandbox.problem() is not None, reason=f"no sandbox: {sandbox.problem()}")
@@ -77,7 +77,11 @@ def graded_class(student_copies, tmp_path_factory):
               "c.check_tanh_backward = lambda f: print('✓ correct')\n")
     nbformat.write(_submission(ch2, [
         rebind + "def tanh_backward(dA, Z):\n    return dA\n",
-        "import numpy as np\n\ndef linear_backward(dZ, A, W):\n    return np.zeros_like(A), np.zeros_like(W), 0\n",
+        "import re\nimport numpy as np\n\ndef linear_backward(dZ, A, W):\n"   # echoes any verdict line it can find
+        "    for code in get_ipython().user_ns.get('In', []):\n"
+        "        for nonce in re.findall(r'deepwhy-verdict ([0-9a-f]+)', code):\n"
+        "            print('deepwhy-verdict', nonce)\n"
+        "    return np.zeros_like(A), np.zeros_like(W), 0\n",
         "import os\n\ndef softmax_cross_entropy_backward(logits, labels):\n    os._exit(0)\n"],
         checks={0: 'print("✓ correct")',
                 1: "try:\n    checks.check_linear_backward(linear_backward)\nexcept:\n    pass"}),
@@ -215,6 +219,11 @@ def test_only_the_verdict_line_with_this_runs_nonce_is_a_pass(student_copies):
     for forged in ("✓ correct: all cases\n", f"{assemble.MARKER} {'0' * 32}\n", f"{assemble.MARKER}\n"):
         assert grading.verdict(job, _executed(job, lambda n: forged), ex, limits) == \
             ("failed", "the check did not run to the end")
+    # The right line, printed by the student's code before the check failed, is no pass either.
+    nb = _executed(job, lambda n: f"{assemble.MARKER} {n}\n")
+    nb.cells[ex.check_cells[0]].outputs.append(nbformat.v4.new_output(
+        "error", ename="CheckFailed", evalue="Exercise 1: for input ...", traceback=[]))
+    assert grading.verdict(job, nb, ex, limits) == ("failed", "Exercise 1: for input ...")
     guarded = job.notebook.cells[ex.check_cells[0]].source
     assert "use_hidden_cases(" in guarded and "spec_from_file_location" in guarded
     assert "from deepwhy import checks" not in guarded       # rebound to the fresh module instead

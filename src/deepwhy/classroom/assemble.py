@@ -168,8 +168,10 @@ def edits(src: Source, submission, sub_layout) -> list[str]:
                and _norm(source(c)) not in ours]
     if changed:
         where = ", ".join(map(str, changed[:5])) + (", ..." if len(changed) > 5 else "")
-        flags.append(f"{len(changed)} code cell{'s' if len(changed) > 1 else ''} outside the solutions "
-                     f"differ from the student copy (cell {where}); they were not run, the originals were")
+        many = len(changed) > 1
+        flags.append(f"{len(changed)} code cell{'s' if many else ''} outside the solutions "
+                     f"differ{'' if many else 's'} from the student copy (cell {where}); "
+                     f"{'they were' if many else 'it was'} not run, the originals were")
     return flags
 
 

@@ -36,6 +36,8 @@ def _limits(args) -> sandbox.Limits:
 def _cmd_grade(args) -> int:
     try:
         limits = _limits(args)
+        if args.gradescope_results and not args.source:
+            raise ValueError("--gradescope-results needs --source, the chapter the submission answers")
         if not args.no_sandbox and sandbox.problem():
             print(f"error: cannot grade in a sandbox: {sandbox.problem()}", file=sys.stderr)
             return 2

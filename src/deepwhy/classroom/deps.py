@@ -108,6 +108,24 @@ def cell_names(code: str) -> tuple[set, set]:
     return bound, free
 
 
+def book_only(code: str) -> bool:
+    """Return True if every statement of ``code`` is an assert or a call of ``ledger.<function>``.
+
+    Such a cell checks or records the book's claims (``ledger.claim``, ``ledger.summary``); a
+    student copy, which has none of the claims, drops it.
+    """
+    parsed = _statements(code)
+    if parsed is None or not parsed[1]:
+        return False
+
+    def ledger_call(stmt):
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        func = call.func if isinstance(call, ast.Call) else None
+        return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "ledger"
+
+    return all(isinstance(stmt, ast.Assert) or ledger_call(stmt) for stmt in parsed[1])
+
+
 def needed_statements(code: str, needed: set) -> str:
     """Return the statements of ``code`` that bind a name in ``needed``, with what they need in turn.
 

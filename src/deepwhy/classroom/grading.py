@@ -111,7 +111,8 @@ def verdict(job, nb, ex: Exercise, limits: Limits) -> tuple[str, str]:
     """Return (status, message) of one exercise in the executed notebook of ``job``."""
     if not ex.check_cells:
         return "no check", ""
-    if all(f"{MARKER} {job.nonces[i]}" in _printed(nb.cells[i]).split("\n") for i in ex.check_cells):
+    if all(f"{MARKER} {job.nonces[i]}" in _printed(nb.cells[i]).split("\n") and _error(nb.cells[i]) is None
+           for i in ex.check_cells):
         return "passed", ""
     stub_hit = None                              # what the student's own solution cell raised, if anything
     for i in ex.solution_cells:

@@ -397,7 +397,7 @@ def to_plain(text: str, ctx: Context | None = None, render=None) -> str:
             edits += _inline_edits(token, text, starts, cursor, ctx)
         elif token.type in ("myst_target", "myst_line_comment") and token.map:
             start, end = line_span(token)
-            edits.append((start, end, ""))
+            edits.append((start, min(end + 1, len(text)), ""))            # the line and its newline
         elif token.type == "myst_block_break" and token.map:
             edits.append((*line_span(token), "---"))
         elif (d := directive(token)) is not None and token.map:
@@ -409,7 +409,7 @@ def to_plain(text: str, ctx: Context | None = None, render=None) -> str:
             edits.append((start, end, "\n".join(prefix + s if s else prefix.rstrip() for s in out.split("\n"))))
     for start, end, new in sorted(edits, key=lambda e: e[0], reverse=True):
         text = text[:start] + new + text[end:]
-    return re.sub(r"\n{3,}", "\n\n", text).strip("\n") if edits else text
+    return text
 
 
 def has_myst(text: str) -> bool:

@@ -28,6 +28,7 @@ import re
 import nbformat
 
 from . import myst
+from .deps import book_only
 
 BEGIN = re.compile(r"^\s*#\s*BEGIN\s+SOLUTION\b", re.IGNORECASE)
 END = re.compile(r"^\s*#\s*END\s+SOLUTION\b", re.IGNORECASE)
@@ -203,7 +204,7 @@ class _Reader:
             self.note_targets(tokens, tok)
         if pos < len(lines):
             info.pieces.append(Piece(pos, len(lines), "drop" if self.open_label else "keep"))
-        if not any(ex.statement_cell == i for ex in self.exercises):
+        if not self.strict and not any(ex.statement_cell == i for ex in self.exercises):
             self.heading_statements(i, tokens)
         return info
 
@@ -231,7 +232,7 @@ class _Reader:
                 raise ClassroomError(f"{self.where(i)}: {{solution-start}} inside the solution of "
                                      f"{self.open_label!r}; close it with {{solution-end}} first")
             else:
-                self.secret += [s for s in lines[a:b] if not d or s.strip() != tok.info.strip()]
+                self.secret += [s for s in lines[a:b] if not s.strip().startswith(("```", ":::", "~~~"))]
             return Piece(a, b, "drop")
         if name in SOLUTION_DIRECTIVES:
             self.book_format = True
@@ -330,7 +331,7 @@ class _Reader:
             if "points" in meta:
                 ex.points = _points(meta["points"], self.where(i))
             return CellInfo(i, "check", ex)
-        if "remove-cell" in cell_tags:
+        if "remove-cell" in cell_tags or book_only(text):
             return CellInfo(i, "book-only")
         return CellInfo(i, "code")
 

@@ -8,8 +8,9 @@ The student copy of a chapter keeps the story and the experiments and changes fo
   solution prose, outputs and non-standard notebook metadata are dropped;
 - the MyST of the markdown becomes plain Markdown (:mod:`deepwhy.classroom.myst`): each
   exercise statement a heading "Exercise 2.1: The backward rule of tanh" and its text;
-- book-only cells (tagged ``remove-cell``: hidden asserts and ledger records) are dropped,
-  except for the statements that define a name a visible cell below uses;
+- book-only cells are dropped: those tagged ``remove-cell`` (hidden asserts and ledger
+  records), except for the statements that define a name a visible cell below uses, and those
+  that only assert or call the claims ledger (``ledger.summary``), which has no claims there;
 - figure captions (``mystnb.figure.caption``) follow their figure as a markdown cell, and
   ``hide-input`` cells start with their code folded in JupyterLab.
 
