@@ -360,3 +360,17 @@ def test_first_step_below():
     assert spectral.first_step_below(steps, values, 0.95).tolist() == [10.0, 20.0]
     with pytest.raises(ValueError, match="values"):
         spectral.first_step_below(steps, values[:2], 0.1)
+
+
+def test_jacobi_removes_high_frequencies_first_at_the_predicted_rate():
+    n, omega = 31, 2 / 3
+    errors = spectral.jacobi_mode_errors(n=n, modes=(1, 8, 24), iterations=50, omega=omega)
+    assert errors.shape == (51, 3) and np.allclose(errors[0], 1)
+    # each sine mode is an eigenvector of the iteration: its error shrinks by a fixed factor
+    factors = [abs(1 - omega * (1 - np.cos(np.pi * k / (n + 1)))) for k in (1, 8, 24)]
+    assert np.allclose(errors[10], np.array(factors) ** 10, rtol=1e-6)
+    assert errors[10, 2] < errors[10, 1] < errors[10, 0]
+    with pytest.raises(ValueError, match="modes"):
+        spectral.jacobi_mode_errors(n=10, modes=(11,))
+    with pytest.raises(ValueError, match="omega"):
+        spectral.jacobi_mode_errors(omega=1.5)
