@@ -11,7 +11,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from deepwhy import classroom
-from deepwhy.classroom import ClassroomError, cli, grading, sandbox
+from deepwhy.classroom import ClassroomError, grading, sandbox
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -278,7 +278,7 @@ def test_check_writes_nothing_when_a_copy_would_leak(tmp_path, monkeypatch):
         return student
 
     monkeypatch.setattr(classroom.student, "student_version", leaky)
-    with pytest.raises(ClassroomError, match="would leak solutions or keep book markup:\n  09_demo.ipynb: solution line"):
+    with pytest.raises(ClassroomError, match="would leak solutions or keep book markup:\n  09_demo.ipynb: solution"):
         classroom.write_student(src, out, check=True)
     assert not out.exists()
 
@@ -361,7 +361,8 @@ def test_grade_reports_each_exercise_of_each_notebook(tmp_path, capsys):
 
 def test_limits_are_described_in_the_report():
     limits = sandbox.Limits(cell_timeout=30, notebook_timeout=300)
-    assert grading.describe(("KeyboardInterrupt", ""), limits) == "was stopped at its time limit (30 s per exercise cell)"
+    assert grading.describe(("KeyboardInterrupt", ""), limits) == \
+        "was stopped at its time limit (30 s per exercise cell)"
     assert "ignored the interrupt" in grading.describe(("TimeLimit", ""), limits)
     assert "the kernel died" in grading.describe(("DeadKernel", ""), limits)
     assert grading.describe(("ValueError", "bad\n  value"), limits) == "raised ValueError: bad value"
@@ -402,7 +403,8 @@ def test_exercise_table_lists_the_book_exercises(tmp_path):
     table = classroom.exercise_table(tmp_path / "_toc.yml").splitlines()
     assert table[2:] == [
         "| 9. Demo chapter | {ref}`Exercise 9.1 <ex-demo-double>`: Double | no automatic check | 1 | 1 line | 15 min |",
-        "| 9. Demo chapter | {ref}`Exercise 9.2 <ex-demo-square>`: Square | no automatic check | 1 | 2 lines | 15 min |",
+        "| 9. Demo chapter | {ref}`Exercise 9.2 <ex-demo-square>`: Square | no automatic check | 1 | 2 lines | "
+        "15 min |",
         "| 9. Demo chapter | {ref}`Exercise 9.3 <ex-demo-why>`: Why | no automatic check | 1 | prose | 15 min |",
         "| 10. Demo chapter | format error: 10_bad.ipynb, cell 3: a code cell inside the solution of "
         "'ex-demo-double' that is not tagged 'solution'; tag it (with a '# BEGIN SOLUTION' marker) or move it "

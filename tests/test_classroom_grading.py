@@ -161,7 +161,8 @@ def test_a_hang_and_a_memory_hog_fail_their_exercise_and_the_next_is_still_grade
 def test_escapes_fail_and_leave_nothing_behind(graded_class):
     done, _, _, outside = graded_class
     text = "\n".join(_lines(graded_class, "erin.ipynb"))
-    assert "Exercise 2.1 (The backward rule of tanh): failed: Exercise 2.1 (tanh backward): your function raised" in text
+    assert ("Exercise 2.1 (The backward rule of tanh): failed: Exercise 2.1 (tanh backward): your function "
+            "raised") in text
     assert "Exercise 2.2 (The backward rules of a weight matrix): failed: " in text and "Network is unreachable" in text
     assert "Exercise 2.3 (Softmax with cross-entropy: the error of rule F4): passed" in text
     assert not any(p.exists() for p in outside)

@@ -473,7 +473,8 @@ def check_reparameterize(fn) -> None:
         compare(got, expected, inputs=where, exercise=ex, atol=1e-10, rtol=1e-8, hint=hint, name="z")
         if not isinstance(got, torch.Tensor) or not got.requires_grad:
             fail(f"{ex}: for {where}, the result is cut off from mu and log_var, so no gradient reaches them.",
-                 "stay in torch all the way: no detaching, no conversion to numpy or to Python numbers, no no_grad block.")
+                 "stay in torch all the way: no detaching, no conversion to numpy or to Python numbers, "
+                 "no no_grad block.")
         upstream = torch.tensor(rng.normal(size=shape))
         d_mu, d_log_var = torch.autograd.grad(got, (mu, log_var), upstream, allow_unused=True)
         std = torch.exp(0.5 * log_var.detach())
@@ -566,7 +567,8 @@ def check_mutual_information_bits(fn) -> None:
         got = to_numpy(got, "mutual_information_bits(counts)")
         if got.size == 1 and not np.isfinite(got).all():
             fail(f"{ex}: for {what}, you returned {float(got.reshape(-1)[0])}.",
-                 "an empty cell gives 0 times the log of 0, which is nan: leave empty cells out of the sum (they add 0).")
+                 "an empty cell gives 0 times the log of 0, which is nan: leave empty cells out of the sum "
+                 "(they add 0).")
         compare(got.reshape(()) if got.size == 1 else got, np.float64(expected), inputs=what, exercise=ex,
                 atol=1e-9, rtol=1e-9,
                 hint="turn the counts into a joint distribution, compare it cell by cell with the product of "
@@ -804,7 +806,8 @@ def check_straight_through(fn) -> None:
     __tracebackhide__ = True
     ex = "Exercise 6.2 (straight-through estimator)"
     rng = _ch6_rng()
-    draw = lambda h: (tuple(int(v) for v in h.integers(1, 9, size=h.integers(1, 3))), int(h.integers(2, 13)))  # noqa: E731
+    draw = lambda h: (tuple(int(v) for v in h.integers(1, 9, size=h.integers(1, 3))),  # noqa: E731
+                      int(h.integers(2, 13)))
     for (shape, n_levels), rng, note in cases([((9,), 3), ((4, 5), 6), ((30,), 12)], rng, "straight_through", draw):
         levels = np.sort(rng.choice(np.arange(-40, 40), n_levels, replace=False) / 8.0)
         r_np = rng.uniform(levels[0] - 1, levels[-1] + 1, size=shape)

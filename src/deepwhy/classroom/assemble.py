@@ -31,6 +31,7 @@ import threading
 import nbformat
 
 from . import myst
+from .deps import python_source, without_magics
 from .reading import META, ClassroomError, read_layout, read_notebook, source
 from .student import notebooks, student_version
 
@@ -159,13 +160,11 @@ def edits(src: Source, submission, sub_layout) -> list[str]:
         elif got != original:
             flags.append(f"check cell of {ex.name} was edited; the original was used")
     exercise_cells = {i for ex in src.exercises for i in ex.solution_cells + ex.check_cells}
-    theirs_cells = {i for ex in sub_layout.exercises for i in ex.solution_cells + ex.check_cells}
     ours = [_norm(source(c)) for i, c in enumerate(src.copy.cells)
             if c.cell_type == "code" and i not in exercise_cells and source(c).strip()]
-    changed = [i for i, c in enumerate(submission.cells)
-               if c.cell_type == "code" and i not in theirs_cells and source(c).strip()
-               and not {"solution", "remove-cell"} & set(c.get("metadata", {}).get("tags", []))
-               and _norm(source(c)) not in ours]
+    theirs = [info.index for info in sub_layout.cells if info.role == "code"]   # not solution, check, book-only
+    changed = [i for i in theirs
+               if source(submission.cells[i]).strip() and _norm(source(submission.cells[i])) not in ours]
     if changed:
         where = ", ".join(map(str, changed[:5])) + (", ..." if len(changed) > 5 else "")
         many = len(changed) > 1
@@ -177,10 +176,8 @@ def edits(src: Source, submission, sub_layout) -> list[str]:
 
 def suspicious(code: str) -> list[str]:
     """Return what in a solution's code reaches into the interpreter, e.g. "assigns to np.allclose"."""
-    from .deps import python_source
-
     try:
-        tree = ast.parse(python_source(code))
+        tree = ast.parse(without_magics(code))
     except SyntaxError:
         return []
     modules, found = set(), []
@@ -189,8 +186,11 @@ def suspicious(code: str) -> list[str]:
             for alias in node.names:
                 top = (node.module or alias.name).split(".")[0] if isinstance(node, ast.ImportFrom) else alias.name
                 modules.add((alias.asname or alias.name).split(".")[0])
-                if top in _SUSPICIOUS_MODULES and _SUSPICIOUS_MODULES[top] is None:
+                names = _SUSPICIOUS_MODULES.get(top, ())
+                if top in _SUSPICIOUS_MODULES and names is None:
                     found.append(f"imports {top}")
+                elif isinstance(node, ast.ImportFrom) and alias.name in names:
+                    found.append(f"uses {top}.{alias.name}")
     modules |= {"np", "numpy", "torch", "deepwhy", "checks", "sys", "os", "math"}
     for node in ast.walk(tree):
         targets = []
@@ -243,7 +243,7 @@ def guarded_check(code: str, bindings: dict, checks_path: str, seed: int, nonce:
     ``deepwhy.checks`` or to those names counts. The verdict line ``deepwhy-verdict <nonce>``
     is printed only if every statement of the check finished.
     """
-    tree = ast.parse(code)
+    tree = ast.parse(python_source(code))
 
     class Imports(ast.NodeTransformer):
         """Turns ``from deepwhy import checks`` and friends into assignments from the fresh module."""

@@ -6,7 +6,6 @@ autograder's ``run_autograder``.
 from __future__ import annotations
 
 import argparse
-import pathlib
 import sys
 
 from . import export, sandbox

@@ -12,13 +12,19 @@ from __future__ import annotations
 import ast
 
 
+def without_magics(code: str) -> str:
+    """Return a cell's code with each ``%magic`` or ``!shell`` line replaced by ``pass``."""
+    return "\n".join(line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!"))
+                     else line for line in code.split("\n"))
+
+
 def python_source(code: str) -> str:
     """Return a cell's code as plain Python: IPython's ``%magics`` and ``!shell`` lines rewritten."""
     try:
         from IPython.core.inputtransformer2 import TransformerManager
         return TransformerManager().transform_cell(code)
     except Exception:  # noqa: BLE001 - no IPython, or code it cannot transform: drop magic lines
-        return "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line for line in code.split("\n"))
+        return without_magics(code)
 
 
 class _Names(ast.NodeVisitor):

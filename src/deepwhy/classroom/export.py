@@ -160,7 +160,8 @@ if [ $? -eq 2 ] && [ ! -s "$RESULTS" ]; then
   grade --no-sandbox
 fi
 if [ ! -s "$RESULTS" ]; then
-  echo '{{"score": 0, "output": "The autograder could not grade this submission; please tell your instructor.", "tests": []}}' > "$RESULTS"
+  echo '{{"score": 0, "tests": [], "output": "The autograder could not grade this submission; please tell your \
+instructor."}}' > "$RESULTS"
 fi
 exit 0
 """

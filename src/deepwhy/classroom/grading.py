@@ -25,7 +25,7 @@ import deepwhy
 
 from .assemble import MARKER, Source, Sources, assemble
 from .reading import ClassroomError, Exercise, read_notebook
-from .sandbox import Limits, run
+from .sandbox import Limits, Result, run
 from .student import notebooks
 
 NOT_ATTEMPTED = "not attempted yet"
@@ -180,7 +180,10 @@ def grade(path, source=None, limits: Limits | None = None, sandbox: bool = True,
     report.notes += job.flags
     if sources is None:
         report.notes.append("graded against its own cells (no --source): its check cells could be forged")
-    result = run(job.notebook, limits, sandbox=sandbox)
+    try:
+        result = run(job.notebook, limits, sandbox=sandbox)
+    except Exception as e:  # noqa: BLE001 - one notebook the grader could not run must not stop the class
+        result = Result(None, [f"the grader could not run this notebook: {type(e).__name__}: {e}"])
     report.notes += result.notes
     nb = result.notebook
     for ex in src.exercises:

@@ -288,9 +288,9 @@ class Context:
             return "\n".join(f"> {line}" if line else ">" for line in self.convert(d.body).split("\n"))
         return self.convert(d.body)
 
-    def convert(self, text: str, render=None) -> str:
+    def convert(self, text: str) -> str:
         """Return ``text`` with its MyST written as plain Markdown (see :func:`to_plain`)."""
-        return to_plain(text, self, render)
+        return to_plain(text, self)
 
 
 @functools.lru_cache(maxsize=None)
@@ -369,15 +369,13 @@ def _inline_edits(token, text: str, starts: list[int], cursor: dict, ctx: Contex
     return edits
 
 
-def to_plain(text: str, ctx: Context | None = None, render=None) -> str:
+def to_plain(text: str, ctx: Context | None = None) -> str:
     """Return markdown ``text`` with its MyST roles, directives and targets as plain Markdown.
 
     Args:
         text: the markdown of one cell (or one directive's body).
         ctx: what the roles refer to (bibliography, pages, labels); a bare :class:`Context`
             if None.
-        render: optional ``render(directive) -> str | None`` that takes over some directives
-            (the exercise reader renders ``{exercise}`` this way); None falls back to ``ctx``.
 
     Text outside MyST constructs is kept byte for byte.
     """
@@ -404,8 +402,7 @@ def to_plain(text: str, ctx: Context | None = None, render=None) -> str:
             start, end = line_span(token)
             line = text[start:end].split("\n")[0]
             prefix = line[: max(0, line.find(token.markup))]
-            out = render(d) if render is not None else None
-            out = ctx.directive(d) if out is None else out
+            out = ctx.directive(d)
             edits.append((start, end, "\n".join(prefix + s if s else prefix.rstrip() for s in out.split("\n"))))
     for start, end, new in sorted(edits, key=lambda e: e[0], reverse=True):
         text = text[:start] + new + text[end:]

@@ -138,7 +138,7 @@ def _environment(home: str, tmp: str, threads: int) -> dict:
             "MPLCONFIGDIR": f"{tmp}/matplotlib", "IPYTHONDIR": f"{tmp}/ipython",
             "JUPYTER_RUNTIME_DIR": f"{tmp}/jupyter", "JUPYTER_CONFIG_DIR": f"{tmp}/jupyter-config",
             "JUPYTER_PLATFORM_DIRS": "1", "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
-            "OPENBLAS_NUM_THREADS": str(threads)}
+            "OPENBLAS_NUM_THREADS": str(threads), "MALLOC_ARENA_MAX": "2"}  # few arenas: less address space
 
 
 @dataclasses.dataclass

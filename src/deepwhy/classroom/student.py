@@ -49,9 +49,8 @@ def stub(text: str, ex, where: str) -> str:
         elif not cutting:
             out.append(line)
     result = "\n".join(out).rstrip()
-    plain = "\n".join(s for s in result.split("\n") if not s.lstrip().startswith(("%", "!")))
     try:
-        compile(plain, where, "exec")
+        compile(deps.without_magics(result), where, "exec")
     except SyntaxError as e:
         raise ClassroomError(f"{where}: the student stub is not valid Python ({e.msg}, line {e.lineno}); move "
                              "'# BEGIN SOLUTION' to where a statement may start") from None
