@@ -52,6 +52,10 @@ def _cmd_grade(args) -> int:
     except (ClassroomError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"interrupted: {plural(len(done), 'notebook')} graded; the others were not, and no grade was "
+              "written", file=sys.stderr)
+        return 130
     failed = counts["failed"] + sum(1 for r in done if r.chapter is None)
     total = sum(counts.values())
     summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n or status != "no check")

@@ -23,9 +23,10 @@ import pathlib
 
 import deepwhy
 
+from .. import _validate
 from .assemble import MARKER, Source, Sources, assemble
 from .reading import ClassroomError, Exercise, read_notebook
-from .sandbox import Limits, Result, run
+from .sandbox import Limits, Result, run, stop_all
 from .student import notebooks
 
 NOT_ATTEMPTED = "not attempted yet"
@@ -231,13 +232,17 @@ def grade_all(paths, source=None, limits: Limits | None = None, sandbox: bool = 
         sandbox: run each notebook in bubblewrap (see :func:`grade`).
         jobs: submissions graded at once, >= 1 (default: the number of cores).
     """
-    jobs = (os.cpu_count() or 1) if jobs is None else jobs
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise ValueError(f"jobs must be an integer >= 1, got {jobs!r}")
+    jobs = _validate.positive_int("jobs", (os.cpu_count() or 1) if jobs is None else jobs)
     found = submissions(paths)
     sources = Sources(source) if source is not None else None
     limits = limits or Limits()
     limits = dataclasses.replace(limits, threads=max(1, (os.cpu_count() or 1) // jobs))
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+    try:
         yield from pool.map(lambda item: grade(item[1], limits=limits, sandbox=sandbox, student=item[0],
                                                sources=sources), found)
+    except BaseException:          # interrupted: nothing half-graded is reported, nothing keeps running
+        pool.shutdown(wait=False, cancel_futures=True)
+        stop_all()
+        raise
+    pool.shutdown()

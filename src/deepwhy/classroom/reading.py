@@ -79,7 +79,7 @@ class Piece:
 
 @dataclasses.dataclass
 class CellInfo:
-    """What one cell is: role "markdown", "solution", "check", "book-only" (remove-cell) or "code"."""
+    """What one cell is: role "markdown", "solution", "check", "book-only", "raw" or "code"."""
 
     index: int
     role: str

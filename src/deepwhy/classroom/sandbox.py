@@ -35,12 +35,15 @@ import subprocess
 import sys
 import tempfile
 
+from .. import _validate
+
 RUNNER = pathlib.Path(__file__).with_name("runner.py")
 WORKDIR = "/grading"
 SCRATCH_BYTES = 256 * 2**20
 _ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "fonts", "localtime", "passwd", "group", "nsswitch.conf",
         "mime.types", "alternatives", "matplotlibrc")
 _SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+_RUNNING: set = set()               # the runs under way, so that stop_all() can end them
 
 
 def parse_memory(value) -> int:
@@ -66,13 +69,10 @@ class Limits:
     threads: int = 1
 
     def __post_init__(self):
-        for name in ("cell_timeout", "notebook_timeout"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise ValueError(f"{name} must be a number of seconds > 0, got {value!r}")
+        self.cell_timeout = _validate.positive_float("cell_timeout", self.cell_timeout)
+        self.notebook_timeout = _validate.positive_float("notebook_timeout", self.notebook_timeout)
         self.memory = parse_memory(self.memory)
-        if isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1:
-            raise ValueError(f"threads must be an integer >= 1, got {self.threads!r}")
+        self.threads = _validate.positive_int("threads", self.threads)
 
 
 @functools.lru_cache(maxsize=1)
@@ -166,13 +166,14 @@ def run(nb, limits: Limits, sandbox: bool = True) -> Result:
             env, cwd = _environment(scratch, scratch, limits.threads), scratch
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 env=env, cwd=cwd, start_new_session=True)
+        _RUNNING.add(proc)
         try:
             out, err = proc.communicate(job, timeout=limits.notebook_timeout + 60)
         except subprocess.TimeoutExpired:
-            _kill(proc)
             return Result(None, [f"the notebook ran past its {limits.notebook_timeout:g} s limit and was stopped"])
         finally:
             _kill(proc)
+            _RUNNING.discard(proc)
     body, _, mac = out.rstrip(b"\n").rpartition(b"\n")
     good = hmac.new(bytes.fromhex(key), body, hashlib.sha256).hexdigest().encode()
     if not body or not hmac.compare_digest(mac.strip(), good):
@@ -183,6 +184,12 @@ def run(nb, limits: Limits, sandbox: bool = True) -> Result:
     import nbformat
 
     return Result(nbformat.from_dict(data["notebook"]), list(data["notes"]))
+
+
+def stop_all() -> None:
+    """Kill every run under way, with everything it started (the grader was interrupted)."""
+    for proc in list(_RUNNING):
+        _kill(proc)
 
 
 def _kill(proc) -> None:
