@@ -399,14 +399,14 @@ def gradient_descent(net: TwoLayerReLU, X: torch.Tensor, y: torch.Tensor, lr, st
         for step in train.progress_bar(range(steps + 1), progress, desc="gradient descent"):
             z = torch.matmul(w, Xb.T)  # (members, width, n)
             h = torch.relu(z)
-            r = torch.einsum("mk,mkn->mn", a, h) * inv_alpha - target  # residuals (members, n)
+            r = torch.matmul(a[:, None, :], h)[:, 0] * inv_alpha - target  # residuals (members, n)
             if step % record_every == 0 or step == steps:
                 steps_rec.append(step)
                 loss_rec.append((r ** 2).mean(dim=1).cpu().numpy())
             if step == steps:
                 break
             g = r * (2 / n)
-            grad_a = torch.einsum("mn,mkn->mk", g, h) * inv_alpha
+            grad_a = torch.matmul(h, g[:, :, None])[..., 0] * inv_alpha
             grad_w = torch.matmul((z > 0) * g[:, None, :], Xb) * (a * inv_alpha)[:, :, None]
             a -= rates[:, None] * grad_a
             w -= rates[:, None, None] * grad_w
