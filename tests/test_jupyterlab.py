@@ -24,7 +24,6 @@ import urllib.request
 
 import pytest
 
-from test_book import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CHAPTER = "02_backprop"  # the quickest chapter with an explorer and exercises
@@ -48,10 +47,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def lab(student_copy, tmp_path_factory):
+def lab(student_copy, tmp_path_factory, browser):
     """JupyterLab from the project's environment, serving the student copies on 127.0.0.1."""
-    if not pathlib.Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium); CI installs it")
     port, token = _free_port(), secrets.token_hex(16)
     home = tmp_path_factory.mktemp("home")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DEEPWHY_", "JUPYTER_", "JPY_"))}
@@ -85,12 +82,11 @@ def lab(student_copy, tmp_path_factory):
         log.close()
 
 
-def test_run_all_stops_at_the_first_exercise_and_the_explorer_moves(lab, student_copy):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+def test_run_all_stops_at_the_first_exercise_and_the_explorer_moves(lab, student_copy, browser):
     url, token = lab
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        tab = browser.new_page(viewport={"width": 1300, "height": 900})
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    try:
+        tab = context.new_page()
         errors, external = [], []
         tab.route(re.compile(r"^https?://(?!127\.0\.0\.1)"),
                   lambda route: (external.append(route.request.url), route.abort()))
@@ -135,6 +131,7 @@ def test_run_all_stops_at_the_first_exercise_and_the_explorer_moves(lab, student
                               "'.widget-interact .jp-OutputArea-output img');"
                               " return img && img.getAttribute('src') !== before; }", arg=before, timeout=60_000)
         tab.screenshot(path=str(student_copy.parent / "jupyterlab.png"))
-        browser.close()
+    finally:
+        context.close()
     assert not external, f"requests that left this machine: {external}"
     assert not errors, f"JavaScript errors in JupyterLab: {errors}"

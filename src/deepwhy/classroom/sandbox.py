@@ -120,11 +120,14 @@ def _bwrap_args(threads: int = 1) -> list[str]:
             args += ["--ro-bind", p, p]
     for name in _ETC:
         args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-    for p in _readonly_paths():
-        args += ["--ro-bind", p, p]
     args += ["--proc", "/proc", "--dev", "/dev",
              "--size", str(SCRATCH_BYTES), "--tmpfs", "/tmp",
-             "--size", str(SCRATCH_BYTES), "--tmpfs", WORKDIR, "--chdir", WORKDIR, "--clearenv"]
+             "--size", str(SCRATCH_BYTES), "--tmpfs", WORKDIR]
+    # After the scratch mounts, so that a project or environment that lives under /tmp (a fresh
+    # clone there, say) is shown on top of the empty /tmp instead of being hidden by it.
+    for p in _readonly_paths():
+        args += ["--ro-bind", p, p]
+    args += ["--chdir", WORKDIR, "--clearenv"]
     for key, value in _environment(WORKDIR, "/tmp", threads).items():
         args += ["--setenv", key, value]
     return args
