@@ -1,13 +1,9 @@
 import re
 from pathlib import Path
 
-import matplotlib
+import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-
-from deepwhy import history, plots  # noqa: E402
+from deepwhy import history
 
 BIB = Path(__file__).resolve().parents[1] / "book" / "references.bib"
 
@@ -56,19 +52,3 @@ def test_citation_keys_have_no_repeats():
 def test_timeline_rejects_bad_arguments(kwargs, word):
     with pytest.raises(ValueError, match=word):
         history.timeline(**kwargs)
-
-
-def test_plots_timeline_draws_one_dot_per_event_and_a_band_per_winter():
-    fig, ax = plt.subplots()
-    plots.timeline(ax, history.timeline())
-    dots = [line for line in ax.lines if line.get_marker() == "o"]
-    assert len(dots) == len(history.timeline(kind="milestone"))
-    assert len(ax.patches) == 2  # the two winters
-    plt.close(fig)
-
-
-def test_plots_timeline_rejects_unknown_themes():
-    fig, ax = plt.subplots()
-    with pytest.raises(ValueError, match="theme"):
-        plots.timeline(ax, history.timeline(), themes=("training",))
-    plt.close(fig)

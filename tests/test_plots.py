@@ -1,6 +1,7 @@
 """The course's figure style: a palette every reader can tell apart."""
 import itertools
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -32,3 +33,13 @@ def test_color_distances_rejects_unknown_vision():
 def test_distances_are_symmetric_with_zero_diagonal():
     d = plots.color_distances(plots.COLORS, "protanopia")
     assert np.allclose(d, d.T) and np.allclose(np.diag(d), 0)
+
+
+def test_figures_fit_the_books_column():
+    fig, axes = plots.figure(ncols=3, width=plots.COLUMN_WIDTH / 3)
+    assert len(axes) == 3 and fig.get_size_inches()[0] <= plots.COLUMN_WIDTH + 1e-9
+    plt.close(fig)
+    with pytest.raises(ValueError, match="at most 6.84 inches"):
+        plots.figure(ncols=2, width=3.6)
+    with pytest.raises(ValueError, match="ncols must be 1, 2 or 3"):
+        plots.figure(ncols=4, width=1.0)

@@ -43,8 +43,11 @@ def test_animation_html_drops_the_cdn_stylesheet_only_in_the_book(monkeypatch):
     (line,) = ax.plot([0, 1], [0, 1])
     anim = FuncAnimation(fig, lambda i: line.set_ydata([0, i]), frames=2)
     monkeypatch.setenv("DEEPWHY_STATIC", "1")
-    book = plots.animation_html(anim, default_mode="once").data
+    book = plots.animation_html(anim, alt="a line <rising>", default_mode="once").data
     monkeypatch.setenv("DEEPWHY_STATIC", "0")
-    live = plots.animation_html(anim, default_mode="once").data
+    live = plots.animation_html(anim, alt="a line <rising>", default_mode="once").data
+    assert "font-awesome" in live and "font-awesome" not in book
+    assert '<img alt="a line &lt;rising&gt;" id="' in book
+    with pytest.raises(ValueError, match="alt"):
+        plots.animation_html(anim, alt=" ")
     plt.close(fig)
-    assert "<img" in book and "font-awesome" in live and "font-awesome" not in book

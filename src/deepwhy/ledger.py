@@ -23,11 +23,29 @@ _KEY = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 RECORDS: list[dict] = []
 
 
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def scientific(value: float, digits: int = 1) -> str:
+    """Return a number in the book's scientific notation with ``digits`` significant digits: 3 × 10⁻¹⁰."""
+    if digits < 1:
+        raise ValueError(f"digits must be at least 1, got {digits}")
+    mantissa, exponent = f"{float(value):.{digits - 1}e}".split("e")
+    power = "10" + str(int(exponent)).translate(_SUPERSCRIPTS)
+    return power if float(mantissa) == 1 else f"{mantissa} × {power}"
+
+
 def format_value(value, fmt: str = "{:.3g}") -> str:
-    """Return ``value`` as text: numbers through ``fmt``, sequences joined by " / ", strings as they are."""
+    """Return ``value`` as text: numbers through ``fmt``, sequences joined by " / ", strings as they are.
+
+    ``fmt`` is a format string, or ``"sci"`` / ``"sci2"`` for :func:`scientific` with one or two
+    significant digits (5 × 10⁻¹³, 3.9 × 10⁻¹³).
+    """
     if isinstance(value, str):
         return value
     if isinstance(value, numbers.Number) and not isinstance(value, bool):
+        if fmt in ("sci", "sci2"):
+            return scientific(value, 2 if fmt == "sci2" else 1)
         return fmt.format(value)
     try:
         return " / ".join(format_value(v, fmt) for v in value)

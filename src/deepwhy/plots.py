@@ -64,6 +64,7 @@ def use_style() -> None:
         "figure.dpi": 100,
         "savefig.dpi": 200,
         "savefig.bbox": "tight",
+        "savefig.pad_inches": 0.02,
         "font.size": 10,
         "axes.titlesize": 11,
         "axes.labelsize": 10,
@@ -162,8 +163,10 @@ def decision_boundary(ax, predict: Callable, X, y=None, extent=(-0.5, 1.5, -0.5,
     return ax
 
 
-def animation_html(animation, **kwargs):
+def animation_html(animation, alt: str, **kwargs):
     """Return a matplotlib animation as an ``IPython.display.HTML`` player (``to_jshtml(**kwargs)``).
+
+    ``alt`` is the text a screen reader gives for the player's frames: what the movie shows.
 
     In the built book (``DEEPWHY_STATIC=1``) the player's link to Font Awesome on a CDN is
     dropped: the book's theme has its own copy of the icons, and the page stays offline.
@@ -171,19 +174,38 @@ def animation_html(animation, **kwargs):
     Used in: optimizers (the saddle race), simplicity bias (the frequency principle movie).
     """
     import re
+    from html import escape
 
     from IPython.display import HTML
 
     from .widgets import static_mode
 
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError(f"alt must be a non-empty description of the animation, got {alt!r}")
     html = animation.to_jshtml(**kwargs)
+    html = re.sub(r'<img id="', lambda _: f'<img alt="{escape(alt)}" id="', html, count=1)
     if static_mode():
         html = re.sub(r"<link[^>]*font-awesome[^>]*>", "", html)
     return HTML(html)
 
 
+#: The widest figure in inches that the book's 688 px text column shows at its drawn size (at the
+#: figures' 100 dpi, with the 0.02 in that the tight crop pads on each side), so that its 9 pt
+#: text stays 9 pt on the page.
+COLUMN_WIDTH = 6.84
+
+
 def figure(ncols: int = 1, nrows: int = 1, width: float = 3.2, height: float = 3.0, **kwargs):
-    """Return ``(fig, axes)`` sized ``width x height`` inches per panel, in the course style."""
+    """Return ``(fig, axes)`` sized ``width x height`` inches per panel, in the course style.
+
+    At most three panels per row, and at most :data:`COLUMN_WIDTH` inches in all: a wider figure
+    would be shrunk on the page and its text with it. Used in: every chapter.
+    """
+    if not 1 <= ncols <= 3:
+        raise ValueError(f"ncols must be 1, 2 or 3 (panels per row in the book's column), got {ncols}")
+    if ncols * width > COLUMN_WIDTH + 1e-9:
+        raise ValueError(f"ncols * width must be at most {COLUMN_WIDTH} inches (the book's column), "
+                         f"got {ncols} x {width} = {ncols * width:.2f}")
     use_style()
     return plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), constrained_layout=True, **kwargs)
 
@@ -231,52 +253,6 @@ def optimizer_path(ax, path, label: str | None = None, color=None, markevery: in
                       marker="." if markevery else None, markevery=markevery, markersize=3, **kwargs)
     ax.plot(*path[-1], marker="o", color=line.get_color(), markersize=5, zorder=5)
     return line
-
-
-# --- History ---
-
-def timeline(ax, milestones, themes: Sequence[str] = ("competition", "architecture", "training", "setback"),
-             start: int = 1955, end: int = 2015):
-    """Draw milestones as labelled dots in one lane per theme, and periods (``end`` set) as shaded bands.
-
-    Args:
-        ax: a matplotlib Axes.
-        milestones: objects with ``year``, ``label``, ``theme`` and ``end`` (None for a single
-            event), e.g. :data:`deepwhy.history.MILESTONES`.
-        themes: the lanes, bottom to top; an event whose theme is not listed is an error.
-        start, end: the range of years shown.
-
-    Used in: history (the timeline figure).
-    """
-    lanes = {t: k for k, t in enumerate(themes)}
-    ax.set_xlim(start, end)
-    ax.set_ylim(-0.7, len(themes) - 0.3)
-    for m in milestones:
-        if m.theme not in lanes:
-            raise ValueError(f"milestone theme must be one of {list(themes)}, got {m.theme!r} ({m.label})")
-        if m.end is not None:
-            ax.axvspan(m.year, m.end, color="0.55", alpha=0.18, linewidth=0, zorder=0)
-            ax.text((m.year + m.end) / 2, len(themes) - 0.45, m.label, ha="center", va="top",
-                    fontsize=8, color="0.3", style="italic")
-    events = sorted((m for m in milestones if m.end is None), key=lambda m: m.year)
-    placed: dict = {}
-    for m in events:
-        lane = lanes[m.theme]
-        color = COLORS[lane % len(COLORS)]
-        ax.plot(m.year, lane, "o", color=color, markersize=6, zorder=3)
-        flip = placed.get(lane, 0) % 2  # alternate labels above and below the lane
-        placed[lane] = placed.get(lane, 0) + 1
-        dy = -0.22 if flip else 0.16
-        ax.text(m.year, lane + dy, f"{m.label}\n{m.year}" if flip else f"{m.year}\n{m.label}",
-                ha="center", va="top" if flip else "bottom", fontsize=7.5, color=color, zorder=4,
-                linespacing=0.95)
-    ax.set_yticks(range(len(themes)))
-    ax.set_yticklabels(themes)
-    ax.grid(axis="y", alpha=0.0)
-    ax.grid(axis="x", alpha=0.3)
-    ax.spines["left"].set_visible(False)
-    ax.tick_params(axis="y", length=0)
-    return ax
 
 
 # --- Why randomness matters ---
