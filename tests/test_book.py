@@ -1,10 +1,14 @@
 """The built book, checked as a reader sees it.
 
 Builds the HTML book exactly as ``make book`` does (a Sphinx warning fails the build), then
-opens every page in headless Chromium and checks: no JavaScript errors, every image loads,
-every chapter shows at least one figure, no request leaves the machine, every formula is
-typeset by the book's own MathJax,
-notebook pages have launch and download buttons, and exercise solutions start collapsed. One screenshot per page goes to _build/screenshots/.
+opens every page in headless Chromium and checks: no JavaScript errors, every image loads and
+has alt text, every figure is shown at the size it was drawn (so its text keeps its size), every
+chapter shows at least one figure, no request leaves the machine, every formula is typeset by the
+book's own MathJax, notebook pages have launch and download buttons, every chapter's explorer
+moves (one control of each is moved and its figure must change), exercise solutions start
+collapsed, and no text meant for authors (solution markers, notes) reaches the page. Each page is
+then read again at a phone's width in dark mode. Nothing scrolls sideways at either width, except
+code on a phone. Screenshots of both go to _build/screenshots/.
 
 The browser part is skipped, with the reason, when Chromium is not installed; CI installs it.
 """
@@ -75,9 +79,43 @@ def _is_notebook(page: str) -> bool:
     return (ROOT / f"{page}.ipynb").exists()
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_page_in_browser(page, server, browser, tmp_path):
-    context = browser.new_context(viewport={"width": 1300, "height": 900})
+#: Text that is for the book's authors, never for its readers (the instructors' page may explain
+#: the solution markers; no solution may show them).
+AUTHORS_ONLY = ("reference run", "experiment notes", "do not edit")
+SOLUTION_MARKERS = ("BEGIN SOLUTION", "END SOLUTION")
+
+# Boxes inside <main> that scroll sideways or stick out of the page; at phone width, code may scroll.
+_OVERFLOW_JS = """code_may_scroll => {
+  const code = e => e.closest('pre, div.highlight');
+  const page = document.documentElement.clientWidth;
+  const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+                    (typeof e.className === 'string' && e.className ? '.' + e.className.split(' ')[0] : '');
+  const found = [];
+  if (document.documentElement.scrollWidth > page + 1)
+    found.push('the page: ' + (document.documentElement.scrollWidth - page) + ' px');
+  for (const e of document.querySelectorAll('main *')) {
+    const s = getComputedStyle(e);
+    if (e.getClientRects().length === 0 || s.visibility === 'hidden') continue;
+    const scrolls = (s.overflowX === 'auto' || s.overflowX === 'scroll') && e.scrollWidth > e.clientWidth + 1;
+    if (scrolls && !(code_may_scroll && code(e)))
+      found.push(name(e) + ' scrolls ' + (e.scrollWidth - e.clientWidth) + ' px');
+    const box = e.getBoundingClientRect();
+    let inside = e.parentElement, hidden = false;
+    for (; inside && inside.tagName !== 'MAIN'; inside = inside.parentElement) {
+      const o = getComputedStyle(inside).overflowX;
+      if (o !== 'visible' && o !== 'clip' || inside.closest('details:not([open])')) { hidden = true; break; }
+    }
+    if (!hidden && box.width > 0 && box.right > page + 1) found.push(name(e) + ' sticks out ' + Math.round(box.right - page) + ' px');
+  }
+  return [...new Set(found)].slice(0, 8);
+}"""
+
+
+def _open(browser, server, page, width, dark=False):
+    """Open a page in a fresh tab of ``width`` CSS px; return the tab and its lists of JS errors and external requests."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    if dark:
+        context.add_init_script("localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');")
     tab = context.new_page()
     errors, external = [], []
     # The book must work offline: requests leaving this machine are cut, and listed.
@@ -87,6 +125,32 @@ def test_page_in_browser(page, server, browser, tmp_path):
     tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     tab.goto(f"{server}/{page}.html", wait_until="load")
     tab.wait_for_timeout(300)
+    return tab, errors, external
+
+
+def _move_every_explorer(tab, page):
+    """Move one control of each explorer in the page (deepwhy.flipbook); its figure must change."""
+    explorers = tab.locator(".dw-explorer")
+    assert explorers.count() >= 1, f"{page}: a chapter page has no explorer that moves"
+    for i in range(explorers.count()):
+        box = explorers.nth(i)
+        assert box.locator(".dw-controls").is_visible(), f"{page}: explorer {i} shows no controls"
+        before = box.locator("img").get_attribute("src")
+        control = box.locator("input[type=range], select").first
+        if control.evaluate("e => e.tagName") == "SELECT":
+            options = control.evaluate("e => [...e.options].map(o => o.value)")
+            current = control.evaluate("e => e.value")
+            control.select_option(next(v for v in options if v != current))
+        else:
+            control.focus()
+            tab.keyboard.press("Home" if control.evaluate("e => Number(e.value) > 0") else "End")
+        after = box.locator("img").get_attribute("src")
+        assert after != before, f"{page}: moving a control of explorer {i} did not change its figure"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_in_browser(page, server, browser, tmp_path):
+    tab, errors, external = _open(browser, server, page, 1300)
 
     assert not external, f"{page}: requests that left this machine: {external}"
     assert not errors, f"{page}: JavaScript errors: {errors}"
@@ -94,14 +158,35 @@ def test_page_in_browser(page, server, browser, tmp_path):
     images = tab.eval_on_selector_all("img", "els => els.map(e => [e.getAttribute('src'), e.naturalWidth])")
     broken = [src for src, width in images if not width and not src.startswith("http")]
     assert not broken, f"{page}: images that did not load: {broken}"
+    no_alt = tab.eval_on_selector_all("main img", "els => els.filter(e => !(e.getAttribute('alt') || '').trim())"
+                                                  ".map(e => (e.getAttribute('src') || '').slice(0, 60))")
+    assert not no_alt, f"{page}: images without alt text: {no_alt}"
+    # A figure drawn for the column is shown at the size it was drawn: a shrunk one shrinks its text.
+    shrunk = tab.eval_on_selector_all(
+        "main img", "els => els.filter(e => e.naturalWidth > 0 && e.getClientRects().length)"
+                    ".map(e => [(e.getAttribute('src') || '').slice(0, 60), parseFloat(e.style.width) ||"
+                    " Number(e.getAttribute('width')) || e.naturalWidth, e.getBoundingClientRect().width])"
+                    ".filter(([src, drawn, shown]) => shown < drawn - 1)")
+    assert not shrunk, f"{page}: figures shrunk to fit the column ([src, drawn px, shown px]): {shrunk}"
+    text = tab.eval_on_selector("main", "e => e.textContent")
+    leaked = [words for words in AUTHORS_ONLY if words.lower() in text.lower()]
+    assert not leaked, f"{page}: text meant for authors is on the page: {leaked}"
+    solutions = " ".join(tab.eval_on_selector_all("main div.solution", "els => els.map(e => e.textContent)"))
+    markers = [words for words in SOLUTION_MARKERS if words in solutions]
+    assert not markers, f"{page}: a solution shows its markers: {markers}"
+    overflow = tab.evaluate(_OVERFLOW_JS, False)
+    assert not overflow, f"{page}: sideways scrolling at 1300 px: {overflow}"
     if _is_chapter(page):
         figures = tab.eval_on_selector_all("main img", "els => els.filter(e => e.naturalWidth > 0).length")
         assert figures >= 1, f"{page}: a chapter page shows no figure"
+        _move_every_explorer(tab, page)
 
     if _is_notebook(page):
         launch = tab.eval_on_selector_all(".dropdown-launch-buttons a", "els => els.map(e => e.href)")
-        assert any("mybinder" in h for h in launch), f"{page}: no Binder launch button ({launch})"
-        assert any("colab" in h for h in launch), f"{page}: no Colab launch button ({launch})"
+        # Binder and Colab open the reader's copy, which reads as plain Markdown there.
+        copy = f"notebooks/{pathlib.Path(page).name}.ipynb"
+        assert any("mybinder" in h and copy in h for h in launch), f"{page}: no Binder button to {copy} ({launch})"
+        assert any("colab" in h and h.endswith(copy) for h in launch), f"{page}: no Colab button to {copy} ({launch})"
         download = tab.eval_on_selector_all(".dropdown-download-buttons a, .dropdown-download-buttons button",
                                             "els => els.length")
         assert download >= 1, f"{page}: no download button"
@@ -122,7 +207,20 @@ def test_page_in_browser(page, server, browser, tmp_path):
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     tab.screenshot(path=str(SHOTS / f"{pathlib.Path(page).name}.png"), full_page=False)
-    context.close()
+    tab.context.close()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_on_a_phone_in_dark_mode(page, server, browser):
+    tab, errors, external = _open(browser, server, page, 400, dark=True)
+    assert tab.evaluate("document.documentElement.dataset.theme") == "dark", f"{page}: dark mode did not apply"
+    assert not external, f"{page}: requests that left this machine: {external}"
+    assert not errors, f"{page}: JavaScript errors in dark mode: {errors}"
+    overflow = tab.evaluate(_OVERFLOW_JS, True)
+    assert not overflow, f"{page}: sideways scrolling at 400 px: {overflow}"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(SHOTS / f"{pathlib.Path(page).name}-phone-dark.png"), full_page=False)
+    tab.context.close()
 
 
 def test_local_mathjax_is_found_and_copied(tmp_path):
@@ -140,3 +238,24 @@ def test_local_mathjax_is_found_and_copied(tmp_path):
     config = SimpleNamespace(mathjax_path="https://cdn.example/mathjax.js")
     sphinxext._use_local_mathjax(app, config)
     assert config.mathjax_path == "mathjax/tex-mml-chtml.js"
+
+
+def test_launch_buttons_open_the_reader_copies():
+    from deepwhy import sphinxext
+
+    book = "https://colab.research.google.com/github/o/r/blob/main/book/02_backprop.ipynb"
+    assert sphinxext.reader_copy_url(book).endswith("/blob/main/notebooks/02_backprop.ipynb")
+    binder = "https://mybinder.org/v2/gh/o/r/main?urlpath=lab/tree/book/02_backprop.ipynb"
+    assert sphinxext.reader_copy_url(binder).endswith("urlpath=lab/tree/notebooks/02_backprop.ipynb")
+    source = "https://github.com/o/r/blob/main/book/02_backprop.ipynb"
+    assert sphinxext.reader_copy_url(source) == source          # the repository's own link is left alone
+    context = {"header_buttons": [{"type": "group", "buttons": [{"url": book}, {"url": source}]}]}
+    sphinxext._launch_reader_copies(None, "book/02_backprop", None, context, None)
+    assert [b["url"] for b in context["header_buttons"][0]["buttons"]] == [sphinxext.reader_copy_url(book), source]
+
+
+def test_solution_markers_are_left_out_of_the_book():
+    from deepwhy import sphinxext
+
+    code = "def f(x):\n    # BEGIN SOLUTION\n    y = 2 * x\n    # END SOLUTION\n    return y"
+    assert sphinxext.without_solution_markers(code) == "def f(x):\n    y = 2 * x\n    return y"
