@@ -231,7 +231,7 @@ def test_leaks_reports_solution_lines_markers_and_outputs():
     student.cells[0].attachments = {"a.png": {"text/plain": "Because of the hidden reason."}}
     student.cells[1].outputs = [nbformat.v4.new_output("stream", text="out")]
     problems = "\n".join(classroom.leaks(nb, student, "09_demo.ipynb"))
-    for expected in ["'return 2 * x'", "'secret_value = x * x'", "cell 5: a '# BEGIN SOLUTION' marker",
+    for expected in ["'return 2 * x'", "'secret_value = x * x'", "cell 5: a solution marker is left",
                      "'Because of the hidden reason.'", "cell 1: has stored outputs"]:
         assert expected in problems
 
@@ -302,6 +302,39 @@ def test_write_student_validates_its_arguments(tmp_path):
 def test_every_book_notebook_converts_without_a_leak(tmp_path):
     written = classroom.write_student(BOOK, tmp_path, check=True)
     assert len(written) == len([p for p in BOOK.glob("*.ipynb")])
+
+
+# -- the reader's copies (notebooks/, opened by the book's Binder and Colab buttons) --------------
+
+def test_reader_copy_keeps_each_solution_folded_and_reads_as_plain_markdown():
+    reader = classroom.student_version(demo_notebook(), "09_demo.ipynb", solutions=True)
+    solutions = _stubs(reader)
+    assert [c.source for c in solutions] == ['def double(x):\n    """Return twice x."""\n    return 2 * x',
+                                             SQUARE_SOLUTION.replace("        # BEGIN SOLUTION\n", "")
+                                                            .replace("        # END SOLUTION\n", "")]
+    assert all(c.metadata["jupyter"]["source_hidden"] for c in solutions)
+    before = [reader.cells[reader.cells.index(c) - 1].source for c in solutions]
+    assert before == ["*A solution to Exercise 9.1, folded: try it yourself first.*",
+                      "*A solution to Exercise 9.2, folded: try it yourself first.*"]
+    assert classroom.student.markup(reader, "09_demo.ipynb") == []
+    assert classroom.student.markup(demo_notebook(), "09_demo.ipynb")     # the book's own notebook is not plain
+    nbformat.validate(reader)
+
+
+def test_committed_reader_copies_are_up_to_date(tmp_path):
+    written = classroom.write_student(BOOK, tmp_path, check=True, solutions=True)
+    committed = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert committed == sorted(p.name for p in written), "notebooks/ must hold one reader's copy per book notebook"
+    stale = [p.name for p in written if p.read_text() != (ROOT / "notebooks" / p.name).read_text()]
+    assert not stale, f"notebooks/ is out of date for {stale}: run `make notebooks` and commit the result"
+
+
+def test_reader_copy_of_the_intro_runs_to_the_end(tmp_path, monkeypatch):
+    monkeypatch.setenv("DEEPWHY_STATIC", "1")
+    monkeypatch.setenv("DEEPWHY_PROGRESS", "0")
+    reader = _execute(nbformat.read(ROOT / "notebooks" / "intro.ipynb", as_version=4), tmp_path)
+    check = next(c for c in reader.cells if "check" in c.metadata.get("tags", []))
+    assert "✓" in "".join(o.get("text", "") for o in check.outputs if o.output_type == "stream")
 
 
 # -- running student notebooks ---------------------------------------------------------------

@@ -15,7 +15,7 @@ One module per job:
 
 Command line (``python -m deepwhy.classroom``)::
 
-    student book/ --out student/ [--check]
+    student book/ --out student/ [--check] [--solutions]
     grade submissions/ --source book/ [--jobs 2] [--gradebook grades.csv] [--timeout 60]
           [--notebook-timeout 600] [--memory 2G] [--no-sandbox]
     gradescope book/02_backprop.ipynb --out autograder.zip

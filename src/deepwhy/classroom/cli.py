@@ -17,14 +17,15 @@ from .table import plural
 
 def _cmd_student(args) -> int:
     try:
-        written = write_student(args.src, args.out, check=args.check)
+        written = write_student(args.src, args.out, check=args.check, solutions=args.solutions)
     except (ClassroomError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     for dest in written:
         print(f"wrote {dest}")
     if args.check:
-        print(f"checked {plural(len(written), 'notebook')}: no solution leaked, no book markup left")
+        print(f"checked {plural(len(written), 'notebook')}: "
+              + ("no book markup left" if args.solutions else "no solution leaked, no book markup left"))
     return 0
 
 
@@ -110,6 +111,8 @@ def main(argv=None) -> int:
     p.add_argument("src", help="folder of book notebooks (e.g. book/) or one notebook")
     p.add_argument("--out", required=True, help="folder to write the student copies into (e.g. student/)")
     p.add_argument("--check", action="store_true", help="verify that no solution or book markup reached the copies")
+    p.add_argument("--solutions", action="store_true",
+                   help="keep the solutions, folded: the reader's copies that Binder and Colab open (notebooks/)")
     p.set_defaults(run=_cmd_student)
 
     p = sub.add_parser("grade", help="grade submissions in a sandbox and report each exercise")

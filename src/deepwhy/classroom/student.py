@@ -17,8 +17,13 @@ The student copy of a chapter keeps the story and the experiments and changes fo
 The statement, solution and check cells carry the exercise's label, number, title and points
 in ``metadata["deepwhy"]``, which the grader reads (:mod:`deepwhy.classroom.reading`).
 
-Used in: ``make student`` (``python -m deepwhy.classroom student``), and the grader, which
-compares a submission with the student copy of the instructor's source.
+The *reader's copy* (``solutions=True``) is the same plain-Markdown notebook with each solution
+kept, its markers removed and its code folded, as the book's dropdown folds it. These copies are
+committed under ``notebooks/``: the book's Binder and Colab buttons open them, so a reader on
+Colab, where no MyST extension can be installed, sees formatted text and a Run All that ends.
+
+Used in: ``make student`` (``python -m deepwhy.classroom student``), ``make notebooks``, and the
+grader, which compares a submission with the student copy of the instructor's source.
 """
 from __future__ import annotations
 
@@ -64,8 +69,8 @@ def _entry(ex) -> dict:
 class _Builder:
     """Builds the student copy of one book notebook from its layout."""
 
-    def __init__(self, nb, name: str, folder=None, ctx=None):
-        self.nb, self.name = nb, name
+    def __init__(self, nb, name: str, folder=None, ctx=None, solutions: bool = False):
+        self.nb, self.name, self.solutions = nb, name, solutions
         self.layout = read_layout(nb, name, strict=True)
         self.ctx = ctx or myst.Context(folder)
         self.ctx.start_notebook(self.layout.labels)
@@ -105,7 +110,14 @@ class _Builder:
     def code(self, info, cell) -> list:
         new = copy.deepcopy(cell)
         new.outputs, new.execution_count = [], None
-        if info.role == "solution" and info.exercise is not None:
+        if info.role == "solution" and self.solutions:
+            kept = "\n".join(line for line in source(cell).split("\n") if not (BEGIN.match(line) or END.match(line)))
+            new = nbformat.v4.new_code_cell(kept, metadata={"tags": tags(cell), "jupyter": {"source_hidden": True}})
+            new.id = cell.get("id", f"solution-{info.index}")
+            label = nbformat.v4.new_markdown_cell(f"*A solution to {info.exercise.name if info.exercise else 'the exercise'}, "
+                                                  "folded: try it yourself first.*")
+            label.id = f"{new.id}-label"[-64:]
+        elif info.role == "solution" and info.exercise is not None:
             where = f"{self.name}, cell {info.index}"
             new = nbformat.v4.new_code_cell(stub(source(cell), info.exercise, where),
                                             metadata={"tags": tags(cell)})
@@ -116,7 +128,7 @@ class _Builder:
                 new.metadata[META]["points"] = info.exercise.points
         if "hide-input" in tags(cell):
             new.metadata.setdefault("jupyter", {})["source_hidden"] = True
-        out = [new]
+        out = [label, new] if info.role == "solution" and self.solutions else [new]
         caption = cell.get("metadata", {}).get("mystnb", {}).get("figure", {}).get("caption")
         if caption:
             text = self.ctx.convert(str(caption))
@@ -165,7 +177,7 @@ class _Builder:
                     needed = (needed - bound) | free
 
 
-def student_version(nb, name: str = "notebook", folder=None, ctx=None) -> nbformat.NotebookNode:
+def student_version(nb, name: str = "notebook", folder=None, ctx=None, solutions: bool = False) -> nbformat.NotebookNode:
     """Return the student copy of a book notebook (see the module docstring).
 
     Args:
@@ -173,11 +185,12 @@ def student_version(nb, name: str = "notebook", folder=None, ctx=None) -> nbform
         name: its file name, used to number the exercises and in error messages.
         folder: the book's folder, for the bibliography and page titles of roles (optional).
         ctx: a :class:`~deepwhy.classroom.myst.Context` to reuse (optional; overrides ``folder``).
+        solutions: keep each solution, folded and without its markers: the reader's copy.
 
     Raises ClassroomError if a solution cell has no ``# BEGIN SOLUTION`` marker, or the
     solution blocks are malformed. Used in: ``make student`` and the grader.
     """
-    return _Builder(nb, name, folder, ctx).build()
+    return _Builder(nb, name, folder, ctx, solutions).build()
 
 
 def public_lines(instructor, name: str = "notebook") -> set:
@@ -237,18 +250,29 @@ def leaks(instructor, student, name: str = "notebook") -> list[str]:
         if secret in lines or (len(secret) >= 12 and secret in blob):
             problems.append(f"{name}: solution line leaked: {secret!r}")
     for i, cell in enumerate(student.cells):
+        if "solution" in tags(cell) and "raise NotImplementedError" not in source(cell):
+            problems.append(f"{name}, cell {i}: a solution cell without its NotImplementedError stub")
+    return problems + markup(student, name)
+
+
+def markup(copy_, name: str = "notebook") -> list[str]:
+    """Return what a plain copy must not keep: solution markers, outputs, book-only cells, MyST, metadata.
+
+    An empty list means the copy reads cleanly in any notebook front end. Used in: :func:`leaks`
+    and the reader's copies' check.
+    """
+    problems = []
+    for i, cell in enumerate(copy_.cells):
         text = source(cell)
-        if any(BEGIN.match(s) for s in text.split("\n")):
-            problems.append(f"{name}, cell {i}: a '# BEGIN SOLUTION' marker is left")
+        if any(BEGIN.match(s) or END.match(s) for s in text.split("\n")):
+            problems.append(f"{name}, cell {i}: a solution marker is left")
         if cell.get("outputs") or cell.get("execution_count") is not None:
             problems.append(f"{name}, cell {i}: has stored outputs")
-        if "solution" in tags(cell) and "raise NotImplementedError" not in text:
-            problems.append(f"{name}, cell {i}: a solution cell without its NotImplementedError stub")
         if "remove-cell" in tags(cell):
             problems.append(f"{name}, cell {i}: a book-only (remove-cell) cell is left")
         if cell.cell_type == "markdown" and myst.has_myst(text):
             problems.append(f"{name}, cell {i}: MyST markup is left (a role, directive or target)")
-    extra = set(student.metadata) - set(KEEP_NOTEBOOK_METADATA)
+    extra = set(copy_.metadata) - set(KEEP_NOTEBOOK_METADATA)
     if extra:
         problems.append(f"{name}: notebook metadata keeps {sorted(extra)}")
     return problems
@@ -270,14 +294,16 @@ def notebooks(paths) -> list[pathlib.Path]:
     return out
 
 
-def write_student(src, out, check: bool = False) -> list[pathlib.Path]:
+def write_student(src, out, check: bool = False, solutions: bool = False) -> list[pathlib.Path]:
     """Write the student copy of every notebook in ``src`` into ``out``; return the written paths.
 
     Args:
         src: a folder of book notebooks (searched recursively) or one notebook.
         out: the folder to write into (created if missing); sub-folders mirror ``src``.
-        check: verify each copy, as it will be read back from disk, with :func:`leaks`, and raise
-            ClassroomError if any solution leaked or any MyST or book-only cell is left.
+        check: verify each copy, as it will be read back from disk, with :func:`leaks` (with
+            ``solutions``, :func:`markup`), and raise ClassroomError if any solution leaked or
+            any MyST or book-only cell is left.
+        solutions: write the reader's copies, solutions kept (see the module docstring).
 
     Nothing is written unless every notebook converts (and, with ``check``, passes the check).
     Used in: ``make student``.
@@ -293,13 +319,14 @@ def write_student(src, out, check: bool = False) -> list[pathlib.Path]:
     for p in sources:
         instructor = read_notebook(p)
         ctx = contexts.setdefault(p.parent, myst.Context(p.parent))
-        student = student_version(instructor, p.name, ctx=ctx)
+        student = student_version(instructor, p.name, ctx=ctx, solutions=solutions)
         nbformat.validate(student)
         text = nbformat.writes(student) + "\n"
         copies.append((p, out / p.relative_to(base), instructor, text))
     if check:
+        check_one = (lambda instructor, copy_, name: markup(copy_, name)) if solutions else leaks
         problems = [msg for p, _, instructor, text in copies
-                    for msg in leaks(instructor, nbformat.reads(text, as_version=4), p.name)]
+                    for msg in check_one(instructor, nbformat.reads(text, as_version=4), p.name)]
         if problems:
             raise ClassroomError("the student copies would leak solutions or keep book markup:\n  "
                                  + "\n  ".join(problems))
