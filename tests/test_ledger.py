@@ -125,6 +125,7 @@ def test_scientific_notation_for_the_book():
     assert ledger.scientific(5.2e-13) == "5 × 10⁻¹³"
     assert ledger.scientific(3.94e-13, digits=2) == "3.9 × 10⁻¹³"
     assert ledger.scientific(1e-6) == "10⁻⁶" and ledger.scientific(2.4e4) == "2 × 10⁴"
+    assert ledger.scientific(1.26, digits=2) == "1.3"
     assert ledger.format_value([5.2e-13, 1e-6], "sci") == "5 × 10⁻¹³ / 10⁻⁶"
     with pytest.raises(ValueError, match="digits"):
         ledger.scientific(1.0, digits=0)

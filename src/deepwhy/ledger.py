@@ -27,10 +27,12 @@ _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def scientific(value: float, digits: int = 1) -> str:
-    """Return a number in the book's scientific notation with ``digits`` significant digits: 3 × 10⁻¹⁰."""
+    """Return a number in the book's scientific notation with ``digits`` significant digits: 3 × 10⁻¹⁰ (1.3 for 1.3)."""
     if digits < 1:
         raise ValueError(f"digits must be at least 1, got {digits}")
     mantissa, exponent = f"{float(value):.{digits - 1}e}".split("e")
+    if int(exponent) == 0:
+        return mantissa
     power = "10" + str(int(exponent)).translate(_SUPERSCRIPTS)
     return power if float(mantissa) == 1 else f"{mantissa} × {power}"
 
