@@ -46,14 +46,15 @@ class Axis:
     label: str
     values: list
     default: int
-    kind: str                     # "slider" or "menu"
+    kind: str                     # "slider", "menu" or "fixed"
+    labels: list | None = None    # the text shown for each value; default: the value, floats to 3 digits
 
     def text(self, k: int) -> str:
         """Return the text shown for the ``k``-th value."""
+        if self.labels is not None:
+            return str(self.labels[k])
         v = self.values[k]
-        if isinstance(v, float):
-            return f"{v:.3g}"
-        return str(v)
+        return f"{v:.3g}" if isinstance(v, float) else str(v)
 
 
 def _snap(x: float, lo: float, step: float) -> float:
@@ -85,9 +86,7 @@ def axis(name: str, control, values: Sequence | None = None, points: int = SLIDE
                 raise ValueError(f"values for {name!r} must be options of its control {options}, got {missing}")
             keep = sorted(options.index(v) for v in wanted)
             options, labels, default = [options[i] for i in keep], [labels[i] for i in keep], keep.index(default)
-        ax = Axis(name, label, options, default, kind)
-        ax.text = lambda k, labels=labels: str(labels[k])  # noqa: E731 - the menu's own labels
-        return ax
+        return Axis(name, label, options, default, kind, labels)
     if isinstance(control, w.Checkbox):
         return Axis(name, label, [False, True], int(bool(control.value)), "menu")
     if isinstance(control, (w.IntSlider, w.FloatSlider, w.FloatLogSlider)):
