@@ -43,3 +43,14 @@ def test_figures_fit_the_books_column():
         plots.figure(ncols=2, width=3.6)
     with pytest.raises(ValueError, match="ncols must be 1, 2 or 3"):
         plots.figure(ncols=4, width=1.0)
+
+
+def test_decision_boundary_writes_each_label_on_its_point():
+    X, y = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0]]), np.array([0, 0, 1])
+    fig, ax = plots.figure()
+    plots.decision_boundary(ax, lambda P: P[:, 1] - P[:, 0], X, y)
+    assert [(t.get_position(), t.get_text()) for t in ax.texts] == [((0.0, 0.0), "0"), ((1.0, 1.0), "0"),
+                                                                     ((0.0, 1.0), "1")]
+    with pytest.raises(ValueError, match="n labels"):
+        plots.label_points(ax, X, [0, 1])
+    plt.close(fig)

@@ -138,7 +138,8 @@ def decision_boundary(ax, predict: Callable, X, y=None, extent=(-0.5, 1.5, -0.5,
 
     Args:
         predict: callable taking an (m, 2) float tensor and returning (m,) or (m, 1) scores.
-        X: (n, 2) data points; y: (n,) or (n, 1) labels used for the marker colours.
+        X: (n, 2) data points; y: (n,) or (n, 1) labels, used for the marker colours and written
+            on each marker (:func:`label_points`), so that no reader depends on the colours.
         extent: (xmin, xmax, ymin, ymax) of the shaded box.
 
     Used in: the introduction, history (perceptron, XOR), why depth.
@@ -156,10 +157,26 @@ def decision_boundary(ax, predict: Callable, X, y=None, extent=(-0.5, 1.5, -0.5,
     ax.contour(gx, gy, scores, levels=[threshold], colors="k", linewidths=1)
     c = None if y is None else np.asarray(y, dtype=float).ravel()
     ax.scatter(X[:, 0], X[:, 1], c=c, cmap=cmap, edgecolors="k", s=80, zorder=3, vmin=0, vmax=1)
+    if y is not None:
+        label_points(ax, X, y)
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
     ax.set_aspect("equal")
     ax.grid(False)
+    return ax
+
+
+def label_points(ax, X, y):
+    """Write each point's label (``y``, e.g. 0 or 1) in white bold 9 pt on its marker at ``X`` (n, 2).
+
+    Used in: :func:`decision_boundary`, and the history chapter's perceptron mosaic.
+    """
+    X = np.asarray(X, dtype=float)
+    labels = np.asarray(y, dtype=float).ravel()
+    if X.ndim != 2 or X.shape[1] != 2 or len(labels) != len(X):
+        raise ValueError(f"X must have shape (n, 2) and y n labels, got {X.shape} and {len(labels)}")
+    for (x1, x2), t in zip(X.tolist(), labels.tolist()):
+        ax.text(x1, x2, f"{t:g}", color="white", ha="center", va="center", fontsize=9, fontweight="bold", zorder=4)
     return ax
 
 
